@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "LedgerLog", targets: ["LedgerLog"]),
+        .library(name: "LedgerDomain", targets: ["LedgerDomain"]),
+        .executable(name: "ledger", targets: ["ledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .target(
+            name: "LedgerLog",
+            dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "LedgerEngine",
+            dependencies: ["LedgerLog"]
+        ),
+        .target(
+            name: "LedgerDomain",
+            dependencies: ["LedgerEngine"]
+        ),
+        .target(
+            name: "LedgerSQLite",
+            dependencies: ["LedgerDomain", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "Ledger",
+            dependencies: ["LedgerDomain", "LedgerSQLite", "LedgerEngine", "LedgerLog"]
+        ),
+        .executableTarget(
+            name: "ledger",
+            dependencies: ["Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog"]),
+        .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ledger"]),
+    ]
+)

@@ -1,0 +1,249 @@
+/// The typed events of EVENTS.md section 3.
+///
+/// This file is the contract between the JSON codec (which produces `Event`
+/// values from lines), the binary codec (which stores them in the log), the
+/// decider (which accepts or refuses them) and the projectors (which fold them).
+
+/// An identifier or a free-text string of an event, compared code point by code
+/// point (by its UTF-8 bytes), never with Unicode canonical equivalence.
+///
+/// Swift's `String ==` and `String.hashValue` treat `"é"` and `"e\u{301}"` as the
+/// same string; EVENTS.md requires them to be different ids. Every identifier that
+/// is used as a key (tenant, event id, worker, order, invitation, user...) is a
+/// `Name`.
+public struct Name: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public var string: String
+
+    @inlinable public init(_ string: String) { self.string = string }
+    @inlinable public init(stringLiteral value: String) { self.string = value }
+
+    @inlinable public var description: String { string }
+
+    @inlinable public static func == (lhs: Name, rhs: Name) -> Bool {
+        lhs.string.utf8.elementsEqual(rhs.string.utf8)
+    }
+
+    @inlinable public func hash(into hasher: inout Hasher) {
+        var copy = string
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Orders by UTF-8 bytes (which is also code point order).
+    @inlinable public static func < (lhs: Name, rhs: Name) -> Bool {
+        lhs.string.utf8.lexicographicallyPrecedes(rhs.string.utf8)
+    }
+}
+
+/// A UTC instant with microsecond precision: microseconds since 1970-01-01T00:00:00Z.
+public struct Timestamp: Hashable, Comparable, Sendable {
+    public var microseconds: Int64
+    @inlinable public init(microseconds: Int64) { self.microseconds = microseconds }
+    @inlinable public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+}
+
+/// A calendar month `YYYY-MM` (UTC).
+public struct Period: Hashable, Comparable, Sendable {
+    public var year: Int32
+    /// 1...12
+    public var month: Int32
+    @inlinable public init(year: Int32, month: Int32) {
+        precondition((1...12).contains(month), "month out of range")
+        self.year = year
+        self.month = month
+    }
+    /// A single ordinal, `year * 12 + month - 1`, handy as a dictionary key.
+    @inlinable public var ordinal: Int32 { year * 12 + month - 1 }
+    @inlinable public init(ordinal: Int32) { self.year = ordinal / 12; self.month = ordinal % 12 + 1 }
+    @inlinable public static func < (lhs: Period, rhs: Period) -> Bool { lhs.ordinal < rhs.ordinal }
+}
+
+public enum EventType: UInt8, CaseIterable, Sendable {
+    case invitationCreated = 1
+    case invitationAccepted = 2
+    case invitationRevoked = 3
+    case workerRateSet = 4
+    case orderPlaced = 5
+    case orderAccepted = 6
+    case jobAssigned = 7
+    case orderSubmitted = 8
+    case orderApproved = 9
+    case orderRejected = 10
+    case orderCompleted = 11
+    case orderCancelled = 12
+    case bonusAdded = 13
+    case fineIssued = 14
+    case payoutPaid = 15
+    case invoiceIssued = 16
+    case subscriptionChanged = 17
+    case auditRecorded = 18
+
+    /// The wire name of EVENTS.md, e.g. `"bonus.added"`.
+    public var name: String {
+        switch self {
+        case .invitationCreated: "invitation.created"
+        case .invitationAccepted: "invitation.accepted"
+        case .invitationRevoked: "invitation.revoked"
+        case .workerRateSet: "worker.rate_set"
+        case .orderPlaced: "order.placed"
+        case .orderAccepted: "order.accepted"
+        case .jobAssigned: "job.assigned"
+        case .orderSubmitted: "order.submitted"
+        case .orderApproved: "order.approved"
+        case .orderRejected: "order.rejected"
+        case .orderCompleted: "order.completed"
+        case .orderCancelled: "order.cancelled"
+        case .bonusAdded: "bonus.added"
+        case .fineIssued: "fine.issued"
+        case .payoutPaid: "payout.paid"
+        case .invoiceIssued: "invoice.issued"
+        case .subscriptionChanged: "subscription.changed"
+        case .auditRecorded: "audit.recorded"
+        }
+    }
+
+    /// The type for a wire name, or nil for an unknown type.
+    public init?(name: String) {
+        guard let found = EventType.allCases.first(where: { $0.name.utf8.elementsEqual(name.utf8) }) else { return nil }
+        self = found
+    }
+}
+
+public enum Role: UInt8, Sendable, CaseIterable {
+    case admin = 1, manager = 2, client = 3, writer = 4
+    public var name: String {
+        switch self {
+        case .admin: "admin"
+        case .manager: "manager"
+        case .client: "client"
+        case .writer: "writer"
+        }
+    }
+}
+
+public enum SubscriptionChange: UInt8, Sendable, CaseIterable {
+    case created = 1, upgraded = 2, downgraded = 3, cancelled = 4, reactivated = 5
+    public var name: String {
+        switch self {
+        case .created: "created"
+        case .upgraded: "upgraded"
+        case .downgraded: "downgraded"
+        case .cancelled: "cancelled"
+        case .reactivated: "reactivated"
+        }
+    }
+}
+
+public enum Risk: UInt8, Sendable, CaseIterable {
+    case low = 1, medium = 2, high = 3, critical = 4
+    public var name: String {
+        switch self {
+        case .low: "low"
+        case .medium: "medium"
+        case .high: "high"
+        case .critical: "critical"
+        }
+    }
+}
+
+/// The `data` of an event, typed per EVENTS.md section 3. Amounts are cents.
+public enum EventData: Hashable, Sendable {
+    case invitationCreated(invitation: Name, email: Name, role: Role, expiresAt: Timestamp)
+    case invitationAccepted(invitation: Name, user: Name)
+    case invitationRevoked(invitation: Name)
+    case workerRateSet(worker: Name, fixedMonthlyCents: Int64)
+    case orderPlaced(order: Name, client: Name, title: String, priceCents: Int64)
+    case orderAccepted(order: Name, manager: Name)
+    case jobAssigned(order: Name, writer: Name, feeCents: Int64)
+    case orderSubmitted(order: Name, submissions: Int64)
+    case orderApproved(order: Name)
+    case orderRejected(order: Name, reason: String)
+    case orderCompleted(order: Name)
+    case orderCancelled(order: Name, reason: String)
+    case bonusAdded(worker: Name, amountCents: Int64, reason: String)
+    case fineIssued(worker: Name, amountCents: Int64, reason: String)
+    case payoutPaid(worker: Name, amountCents: Int64, reference: String)
+    case invoiceIssued(worker: Name, period: Period)
+    case subscriptionChanged(change: SubscriptionChange, plan: Name, mrrCents: Int64)
+    /// `metadata` is the canonical JSON text of the metadata object, or nil when absent.
+    case auditRecorded(action: Name, targetType: Name, targetID: Name, risk: Risk, metadata: String?)
+
+    public var type: EventType {
+        switch self {
+        case .invitationCreated: .invitationCreated
+        case .invitationAccepted: .invitationAccepted
+        case .invitationRevoked: .invitationRevoked
+        case .workerRateSet: .workerRateSet
+        case .orderPlaced: .orderPlaced
+        case .orderAccepted: .orderAccepted
+        case .jobAssigned: .jobAssigned
+        case .orderSubmitted: .orderSubmitted
+        case .orderApproved: .orderApproved
+        case .orderRejected: .orderRejected
+        case .orderCompleted: .orderCompleted
+        case .orderCancelled: .orderCancelled
+        case .bonusAdded: .bonusAdded
+        case .fineIssued: .fineIssued
+        case .payoutPaid: .payoutPaid
+        case .invoiceIssued: .invoiceIssued
+        case .subscriptionChanged: .subscriptionChanged
+        case .auditRecorded: .auditRecorded
+        }
+    }
+}
+
+/// One event as offered to the ledger, after strict validation (EVENTS.md section 1).
+///
+/// Two events are the same content (a `duplicate`) exactly when their `type`,
+/// `at`, `actor`, `data` and `extras` are equal; `Event ==` compares exactly
+/// that plus `tenant` and `id`.
+public struct Event: Hashable, Sendable {
+    public var tenant: Name
+    public var id: Name
+    public var at: Timestamp
+    public var actor: Name
+    public var data: EventData
+    /// The unknown extra fields of `data`, as the canonical JSON text of an object
+    /// holding only them (keys sorted by UTF-8 bytes, no white space), or `""`
+    /// when there are none. Kept, stored and exported; ignored by projections.
+    public var extras: String
+
+    public var type: EventType { data.type }
+
+    public init(tenant: Name, id: Name, at: Timestamp, actor: Name, data: EventData, extras: String = "") {
+        self.tenant = tenant
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.data = data
+        self.extras = extras
+    }
+}
+
+/// The effects of an event that are fixed when it is appended (EVENTS.md section 2):
+/// which writer an approval pays and how much, which fixed pay an invoice freezes,
+/// which role an acceptance grants. The decider computes them; they are stored in
+/// the log record beside the event, so that a fold as of a business time, or a
+/// replay into balances alone, never needs to re-derive them.
+public enum Effect: Hashable, Sendable {
+    case none
+    /// `order.approved`: the writer and fee of the order at the moment of approval.
+    case approval(writer: Name, feeCents: Int64)
+    /// `order.completed`: the writer and fee that move from pending to available.
+    case completion(writer: Name, feeCents: Int64)
+    /// `invoice.issued`: the fixed pay frozen (the worker's rate in effect, 0 if never set).
+    case invoice(fixedPayCents: Int64)
+    /// `invitation.accepted`: the role granted (the invitation's role).
+    case acceptance(role: Role)
+}
+
+/// An appended event: its log position, the event, and its fixed effects.
+public struct RecordedEvent: Hashable, Sendable {
+    public var position: UInt64
+    public var event: Event
+    public var effect: Effect
+    public init(position: UInt64, event: Event, effect: Effect) {
+        self.position = position
+        self.event = event
+        self.effect = effect
+    }
+}

@@ -1,0 +1,1 @@
+// LedgerSQLite: materialises the read models into SQLite tables.
