@@ -1,0 +1,49 @@
+import LedgerDomain
+import LedgerEngine
+import LedgerLog
+
+/// Bridges the domain's typed events and the log's records.
+enum LedgerCodec {
+    static func newRecord(_ event: Event, effect: Effect, tenant: [UInt8], id: [UInt8], payloadScratch: inout [UInt8]) -> NewRecord {
+        payloadScratch.removeAll(keepingCapacity: true)
+        EventBinaryCodec.encodePayload(event, effect: effect, into: &payloadScratch)
+        return NewRecord(
+            tenant: tenant,
+            id: id,
+            type: UInt16(event.type.rawValue),
+            at: event.at.microseconds,
+            actor: Array(event.actor.string.utf8),
+            payload: payloadScratch
+        )
+    }
+
+    static func decode(_ view: RecordView) throws -> (Event, Effect) {
+        try EventBinaryCodec.decode(
+            tenant: view.tenant, id: view.id, type: view.type, at: view.at,
+            actor: view.actor, payload: view.payload)
+    }
+
+    static func decode(_ record: LogRecord) throws -> (Event, Effect) {
+        try record.tenant.withUnsafeBytes { tenant in
+            try record.id.withUnsafeBytes { id in
+                try record.actor.withUnsafeBytes { actor in
+                    try record.payload.withUnsafeBytes { payload in
+                        try EventBinaryCodec.decode(
+                            tenant: tenant, id: id, type: record.type, at: record.at,
+                            actor: actor, payload: payload)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A conflict message that says what differs, so the user can find the mistake.
+    static func conflictMessage(event: Event, stored: Event, position: UInt64) -> String {
+        var differences: [String] = []
+        if event.type != stored.type { differences.append("type \(event.type.name) vs \(stored.type.name)") }
+        if event.at != stored.at { differences.append("at \(event.at.canonical) vs \(stored.at.canonical)") }
+        if event.actor != stored.actor { differences.append("actor \(event.actor) vs \(stored.actor)") }
+        if event.data != stored.data || event.extras != stored.extras { differences.append("data differs") }
+        return "id \(event.id) of tenant \(event.tenant) is already used by the event at position \(position) with different content (\(differences.joined(separator: ", ")))"
+    }
+}

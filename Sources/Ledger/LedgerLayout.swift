@@ -1,0 +1,66 @@
+import Foundation
+import LedgerLog
+
+/// Settings of a ledger directory.
+public struct LedgerOptions: Sendable {
+    /// Settings of the underlying log (segment and batch sizes, compression, sync).
+    public var log: LogOptions
+    public init(log: LogOptions = .init()) {
+        self.log = log
+    }
+}
+
+/// Where a ledger keeps its files inside its directory:
+///
+/// ```
+/// DIR/LEDGER        manifest: format and domain pack (text)
+/// DIR/log/          the event log (segments, lock), see docs/FORMAT.md
+/// ```
+struct LedgerLayout {
+    static let manifestText = "ledger-directory/1\ndomain: events-md/1\n"
+
+    let directory: String
+    var manifestPath: String { directory + "/LEDGER" }
+    var logDirectory: String { directory + "/log" }
+
+    /// Creates the layout in an empty or missing directory; opening an existing ledger
+    /// with `create` is fine (it is simply opened), anything else in the way is an error.
+    func create() throws {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw LedgerError.notALedger(directory: directory, reason: "a file of that name exists")
+            }
+            if files.fileExists(atPath: manifestPath) {
+                try checkExists()
+                return
+            }
+            let contents = try files.contentsOfDirectory(atPath: directory)
+            guard contents.isEmpty else {
+                throw LedgerError.notALedger(directory: directory, reason: "the directory is not empty and has no LEDGER manifest")
+            }
+        } else {
+            do {
+                try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw LedgerError.file(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
+            }
+        }
+        do {
+            try files.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+            try Data(Self.manifestText.utf8).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
+        } catch {
+            throw LedgerError.file(path: directory, reason: "cannot initialise the ledger: \(error.localizedDescription)")
+        }
+    }
+
+    func checkExists() throws {
+        guard let data = FileManager.default.contents(atPath: manifestPath) else {
+            throw LedgerError.notALedger(directory: directory, reason: "no LEDGER manifest; create one with `ledger init`")
+        }
+        guard let text = String(data: data, encoding: .utf8), text.hasPrefix("ledger-directory/1\n") else {
+            throw LedgerError.notALedger(directory: directory, reason: "unknown LEDGER manifest format")
+        }
+    }
+}

@@ -1,0 +1,300 @@
+import Foundation
+import LedgerDomain
+import LedgerEngine
+import LedgerLog
+
+/// How an import treats refused lines.
+public enum ImportMode: Sendable {
+    /// All or nothing: if any line is refused, nothing is appended (the default).
+    case atomic
+    /// Appends every line that is accepted and reports the refused ones.
+    case skipRefused
+}
+
+/// The outcome of one non-blank line of an import. Lines are numbered from 1 by
+/// physical line (split on `\n`); blank lines get no outcome.
+public struct LineOutcome: Sendable, Hashable {
+    public var line: Int
+    public var outcome: AppendOutcome
+    public init(line: Int, outcome: AppendOutcome) {
+        self.line = line
+        self.outcome = outcome
+    }
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    public var mode: ImportMode
+    /// Non-blank lines read.
+    public var lines = 0
+    public var blankLines = 0
+    public var appended = 0
+    public var duplicates = 0
+    public var refused: [RefusalCode: Int] = [:]
+    public var refusedCount: Int { refused.values.reduce(0, +) }
+    /// True when lines were accepted but nothing was written because the import is
+    /// atomic and some line was refused.
+    public var rolledBack = false
+    /// Every line's outcome, in file order (when asked for).
+    public var outcomes: [LineOutcome] = []
+    /// The refused lines (number and refusal), in file order, at most `refusalsKeptMax`.
+    public var refusals: [(line: Int, refusal: Refusal)] = []
+    public var headBefore: UInt64 = 0
+    public var headAfter: UInt64 = 0
+    public var bytesRead = 0
+    public var seconds: Double = 0
+}
+
+extension LedgerWriter {
+    /// How many refused lines a summary keeps in `refusals` (the report file and the
+    /// rejects callback see all of them).
+    public static let refusalsKeptMax = 1_000
+    /// In `skipRefused` mode, appended events are made durable at least this often.
+    static let importSyncEventsMax = 65_536
+
+    /// Imports a JSON Lines file (EVENTS.md section 1) through the rules.
+    ///
+    /// - Parameters:
+    ///   - path: the file; `-` is not special here (the CLI handles stdin).
+    ///   - mode: `.atomic` (default) appends nothing when any line is refused.
+    ///   - keepOutcomes: collect every line's outcome in the summary (for `--report`).
+    ///   - rejected: called for each refused line with its number, its bytes and the refusal.
+    ///   - progress: called now and then with (bytes done, bytes total).
+    public func importFile(
+        path: String,
+        mode: ImportMode = .atomic,
+        keepOutcomes: Bool = false,
+        rejected: ((Int, UnsafeRawBufferPointer, Refusal) -> Void)? = nil,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw LedgerError.file(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try data.withUnsafeBytes { bytes in
+            try importLines(bytes, mode: mode, keepOutcomes: keepOutcomes, rejected: rejected, progress: progress)
+        }
+    }
+
+    /// Imports JSON Lines held in memory. See ``importFile(path:mode:keepOutcomes:rejected:progress:)``.
+    public func importLines(
+        _ bytes: UnsafeRawBufferPointer,
+        mode: ImportMode = .atomic,
+        keepOutcomes: Bool = false,
+        rejected: ((Int, UnsafeRawBufferPointer, Refusal) -> Void)? = nil,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var summary = ImportSummary(mode: mode)
+        summary.bytesRead = bytes.count
+        var recorder = OutcomeRecorder(keepOutcomes: keepOutcomes, rejected: rejected)
+        switch mode {
+        case .atomic:
+            try importAtomically(bytes, summary: &summary, recorder: &recorder, progress: progress)
+        case .skipRefused:
+            try importSkippingRefused(bytes, summary: &summary, recorder: &recorder, progress: progress)
+        }
+        summary.outcomes = recorder.outcomes
+        summary.refusals = recorder.refusals
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return summary
+    }
+
+    private func importSkippingRefused(
+        _ bytes: UnsafeRawBufferPointer, summary: inout ImportSummary,
+        recorder: inout OutcomeRecorder, progress: ((Int, Int) -> Void)?
+    ) throws {
+        summary.headBefore = log.durableHead.position
+        var lines = LineSplitter(bytes)
+        var stagedSinceSync = 0
+        lock.lock()
+        var locked = true
+        defer { if locked { lock.unlock() } }
+        while let (lineNumber, line) = lines.next() {
+            if EventLineParser.isBlank(line) {
+                summary.blankLines += 1
+                continue
+            }
+            summary.lines += 1
+            let outcome: AppendOutcome
+            switch EventLineParser.parse(line) {
+            case .failure(let refusal):
+                outcome = .refused(refusal)
+            case .success(let event):
+                outcome = try stageLocked(event)
+            }
+            summary.count(outcome)
+            recorder.record(line: lineNumber, bytes: line, outcome: outcome)
+            if case .appended = outcome {
+                stagedSinceSync += 1
+                if stagedSinceSync >= Self.importSyncEventsMax {
+                    let through = log.lastStagedPosition
+                    lock.unlock()
+                    locked = false
+                    try log.waitUntilDurable(through: through)
+                    progress?(lines.offset, bytes.count)
+                    lock.lock()
+                    locked = true
+                    stagedSinceSync = 0
+                }
+            }
+        }
+        let through = log.lastStagedPosition
+        lock.unlock()
+        locked = false
+        try log.waitUntilDurable(through: through)
+        progress?(bytes.count, bytes.count)
+        summary.headAfter = log.durableHead.position
+    }
+
+    /// Two steps: judge every line against a copy of the state (and an overlay index
+    /// of this import's own lines), then, only if none was refused, stage them all.
+    private func importAtomically(
+        _ bytes: UnsafeRawBufferPointer, summary: inout ImportSummary,
+        recorder: inout OutcomeRecorder, progress: ((Int, Int) -> Void)?
+    ) throws {
+        lock.lock()
+        var locked = true
+        defer { if locked { lock.unlock() } }
+        summary.headBefore = log.lastStagedPosition
+        var trial = state
+        var pending: [(event: Event, effect: Effect)] = []
+        var overlay: [IdentityKey: Int] = [:]
+        var lines = LineSplitter(bytes)
+        var linesSinceProgress = 0
+        let firstPosition = log.lastStagedPosition + 1
+        while let (lineNumber, line) = lines.next() {
+            if EventLineParser.isBlank(line) {
+                summary.blankLines += 1
+                continue
+            }
+            summary.lines += 1
+            let outcome: AppendOutcome
+            switch EventLineParser.parse(line) {
+            case .failure(let refusal):
+                outcome = .refused(refusal)
+            case .success(let event):
+                let key = IdentityKey(tenant: event.tenant, id: event.id)
+                if let existing = try log.position(tenant: Array(event.tenant.string.utf8), id: Array(event.id.string.utf8)) {
+                    let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
+                    outcome = stored == event
+                        ? .duplicate(position: existing)
+                        : .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: stored, position: existing)))
+                } else if let index = overlay[key] {
+                    let stored = pending[index].event
+                    let position = firstPosition + UInt64(index)
+                    outcome = stored == event
+                        ? .duplicate(position: position)
+                        : .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: stored, position: position)))
+                } else {
+                    switch trial.decide(event) {
+                    case .failure(let refusal):
+                        outcome = .refused(refusal)
+                    case .success(let effect):
+                        trial.apply(event, effect: effect)
+                        overlay[key] = pending.count
+                        pending.append((event, effect))
+                        outcome = .appended(position: firstPosition + UInt64(pending.count - 1))
+                    }
+                }
+            }
+            summary.count(outcome)
+            recorder.record(line: lineNumber, bytes: line, outcome: outcome)
+            linesSinceProgress += 1
+            if linesSinceProgress >= 65_536 {
+                linesSinceProgress = 0
+                // Judging is the first half of an atomic import's work; staging the second.
+                progress?(lines.offset / 2, bytes.count)
+            }
+        }
+        if summary.refusedCount > 0 {
+            summary.rolledBack = summary.appended > 0
+            summary.headAfter = summary.headBefore
+            return
+        }
+        var staged = 0
+        for (event, effect) in pending {
+            let record = LedgerCodec.newRecord(
+                event, effect: effect, tenant: Array(event.tenant.string.utf8), id: Array(event.id.string.utf8),
+                payloadScratch: &payloadScratch)
+            let position = try log.stage(record)
+            precondition(position == firstPosition + UInt64(staged), "positions of an atomic import must follow its judgement")
+            staged += 1
+            if staged % 65_536 == 0 {
+                progress?(bytes.count / 2 + bytes.count / 2 * staged / max(pending.count, 1), bytes.count)
+            }
+        }
+        state = trial
+        let through = log.lastStagedPosition
+        lock.unlock()
+        locked = false
+        try log.waitUntilDurable(through: through)
+        progress?(bytes.count, bytes.count)
+        summary.headAfter = log.durableHead.position
+    }
+}
+
+/// `tenant` + `id`, compared by bytes.
+struct IdentityKey: Hashable {
+    var tenant: Name
+    var id: Name
+}
+
+/// Splits JSON Lines on `\n`, numbering lines from 1 by physical line.
+struct LineSplitter {
+    let bytes: UnsafeRawBufferPointer
+    /// Byte offset of the next line's start.
+    private(set) var offset = 0
+    private var lineNumber = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func next() -> (Int, UnsafeRawBufferPointer)? {
+        guard offset < bytes.count else { return nil }
+        lineNumber += 1
+        let start = offset
+        var end = start
+        if let base = bytes.baseAddress,
+           let found = memchr(base + start, 0x0A, bytes.count - start) {
+            end = base.distance(to: UnsafeRawPointer(found))
+            offset = end + 1
+        } else {
+            end = bytes.count
+            offset = bytes.count
+        }
+        return (lineNumber, UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+    }
+}
+
+/// Collects outcomes for the summary and hands refused lines to the caller.
+struct OutcomeRecorder {
+    let keepOutcomes: Bool
+    let rejected: ((Int, UnsafeRawBufferPointer, Refusal) -> Void)?
+    var outcomes: [LineOutcome] = []
+    var refusals: [(line: Int, refusal: Refusal)] = []
+
+    init(keepOutcomes: Bool, rejected: ((Int, UnsafeRawBufferPointer, Refusal) -> Void)?) {
+        self.keepOutcomes = keepOutcomes
+        self.rejected = rejected
+    }
+
+    mutating func record(line: Int, bytes: UnsafeRawBufferPointer, outcome: AppendOutcome) {
+        if keepOutcomes { outcomes.append(LineOutcome(line: line, outcome: outcome)) }
+        if case .refused(let refusal) = outcome {
+            if refusals.count < LedgerWriter.refusalsKeptMax { refusals.append((line, refusal)) }
+            rejected?(line, bytes, refusal)
+        }
+    }
+}
+
+extension ImportSummary {
+    mutating func count(_ outcome: AppendOutcome) {
+        switch outcome {
+        case .appended: appended += 1
+        case .duplicate: duplicates += 1
+        case .refused(let refusal): refused[refusal.code, default: 0] += 1
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import LedgerDomain
+import LedgerEngine
+import LedgerLog
+
+/// The writing side of a ledger directory: holds the directory's writer lock, the
+/// decider state, and appends events through the rules of EVENTS.md.
+///
+/// ```swift
+/// let ledger = try LedgerWriter.open(directory: "books", create: true)
+/// let outcome = try ledger.append(line: Array(#"{"id":"e-1","tenant":"acme",...}"#.utf8))
+/// ```
+///
+/// Every offered event gets exactly one ``AppendOutcome``: checked `invalid` first,
+/// then `duplicate` / `conflict` against the `tenant`+`id` index, then the business
+/// rules. An appended event is durable (fdatasync) before `append` returns; concurrent
+/// appenders share one sync. Nothing refused is ever written.
+///
+/// If writing to disk fails, the writer is poisoned: every later call throws and the
+/// directory must be opened again (which recovers what was acknowledged).
+public final class LedgerWriter: @unchecked Sendable {
+    /// The directory holding the ledger.
+    public let directory: String
+    let log: LogWriter
+    /// Guards `state` and the order of staging; never held while waiting for a sync.
+    let lock = NSLock()
+    var state: DomainState
+    /// Scratch buffer for payload encoding, reused under `lock`.
+    var payloadScratch: [UInt8] = []
+
+    init(directory: String, log: LogWriter, state: DomainState) {
+        self.directory = directory
+        self.log = log
+        self.state = state
+    }
+
+    /// Opens (or with `create`, creates) the ledger in `directory`, takes the writer
+    /// lock, cuts a torn tail left by a crash, and rebuilds the decider's state from
+    /// the log.
+    public static func open(directory: String, create: Bool = false, options: LedgerOptions = .init()) throws -> LedgerWriter {
+        let layout = LedgerLayout(directory: directory)
+        if create {
+            try layout.create()
+        } else {
+            try layout.checkExists()
+        }
+        let log = try LogWriter.open(directory: layout.logDirectory, options: options.log, create: create)
+        var state = DomainState()
+        let reader = try LogReader(directory: layout.logDirectory)
+        try reader.forEach(from: 1, through: log.durableHead.position) { view in
+            let (event, effect) = try LedgerCodec.decode(view)
+            state.apply(event, effect: effect)
+        }
+        return LedgerWriter(directory: directory, log: log, state: state)
+    }
+
+    /// What opening cut from a torn tail, if anything.
+    public var recovery: RecoveryReport? { log.recovery }
+
+    /// The position of the last durable event (0 for an empty ledger).
+    public var head: LogHead { log.durableHead }
+
+    /// Releases the writer lock. The writer must not be used afterwards.
+    public func close() { log.close() }
+
+    /// Appends one JSON line (EVENTS.md section 1). Returns once an appended event is durable.
+    ///
+    /// - Parameter expectedHead: when set, the append is made only if the last position
+    ///   in the log is still this one; otherwise ``LedgerError/staleHead(expected:actual:)``
+    ///   is thrown and nothing is written.
+    public func append(line: [UInt8], expectedHead: UInt64? = nil) throws -> AppendOutcome {
+        let parsed = line.withUnsafeBytes { EventLineParser.parse($0) }
+        switch parsed {
+        case .failure(let refusal):
+            return .refused(refusal)
+        case .success(let event):
+            return try append(event, expectedHead: expectedHead)
+        }
+    }
+
+    /// Appends one typed event. Returns once an appended event is durable.
+    public func append(_ event: Event, expectedHead: UInt64? = nil) throws -> AppendOutcome {
+        let outcome: AppendOutcome = try lock.withLock {
+            if let expectedHead, expectedHead != log.lastStagedPosition {
+                throw LedgerError.staleHead(expected: expectedHead, actual: log.lastStagedPosition)
+            }
+            return try stageLocked(event)
+        }
+        if case .appended(let position) = outcome {
+            try log.waitUntilDurable(through: position)
+        }
+        return outcome
+    }
+
+    /// Appends a batch of typed events in order, all with one durable sync at the end.
+    /// Returns each event's outcome; refused events are skipped, the others appended.
+    public func append(contentsOf events: [Event]) throws -> [AppendOutcome] {
+        let outcomes: [AppendOutcome] = try lock.withLock {
+            try events.map { try stageLocked($0) }
+        }
+        try log.waitUntilDurable(through: log.lastStagedPosition)
+        return outcomes
+    }
+
+    /// Judges and, if accepted, stages one event. Caller holds `lock`.
+    func stageLocked(_ event: Event) throws -> AppendOutcome {
+        let tenant = Array(event.tenant.string.utf8)
+        let id = Array(event.id.string.utf8)
+        if let existing = try log.position(tenant: tenant, id: id) {
+            let stored = try log.record(at: existing)
+            let (storedEvent, _) = try LedgerCodec.decode(stored)
+            if storedEvent == event {
+                return .duplicate(position: existing)
+            }
+            return .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: storedEvent, position: existing)))
+        }
+        switch state.decide(event) {
+        case .failure(let refusal):
+            return .refused(refusal)
+        case .success(let effect):
+            let record = LedgerCodec.newRecord(event, effect: effect, tenant: tenant, id: id, payloadScratch: &payloadScratch)
+            let position = try log.stage(record)
+            state.apply(event, effect: effect)
+            return .appended(position: position)
+        }
+    }
+}
+
+/// Errors of the ledger facade (I/O and format errors of the log are ``LogError``).
+public enum LedgerError: Error, CustomStringConvertible, Equatable {
+    /// A conditional append found the log's head elsewhere; nothing was written.
+    case staleHead(expected: UInt64, actual: UInt64)
+    /// The directory holds no ledger (or not one this version can read).
+    case notALedger(directory: String, reason: String)
+    /// A file that was asked for could not be read or written.
+    case file(path: String, reason: String)
+    /// A line of an import could not even be read (for example invalid UTF-8 is an
+    /// `invalid` refusal instead; this is for I/O failures).
+    case input(String)
+
+    public var description: String {
+        switch self {
+        case .staleHead(let expected, let actual):
+            "conditional append refused: expected head \(expected), but the log's head is \(actual); nothing written"
+        case .notALedger(let directory, let reason):
+            "\(directory): not a ledger directory (\(reason))"
+        case .file(let path, let reason):
+            "\(path): \(reason)"
+        case .input(let message):
+            message
+        }
+    }
+}
