@@ -226,8 +226,10 @@ public struct Event: Hashable, Sendable {
 /// replay into balances alone, never needs to re-derive them.
 public enum Effect: Hashable, Sendable {
     case none
-    /// `order.approved`: the writer and fee of the order at the moment of approval.
-    case approval(writer: Name, feeCents: Int64)
+    /// `order.approved`: the writer, fee and `submissions` of the order at the moment of
+    /// approval. The submissions are fixed too: they count for the writer's invoice of the
+    /// approval's period even when a fold as of a business time leaves `order.submitted` out.
+    case approval(writer: Name, feeCents: Int64, submissions: Int64)
     /// `order.completed`: the writer and fee that move from pending to available.
     case completion(writer: Name, feeCents: Int64)
     /// `invoice.issued`: the fixed pay frozen (the worker's rate in effect, 0 if never set).
