@@ -11,12 +11,29 @@ public struct InvitationView: Sendable, Hashable {
     public var expiresAt: Timestamp?
     /// The user registered by the folded acceptance.
     public var user: Name?
+
+    public init(
+        invitation: Name, status: InvitationStatus, email: Name? = nil, role: Role? = nil, expiresAt: Timestamp? = nil,
+        user: Name? = nil
+    ) {
+        self.invitation = invitation
+        self.status = status
+        self.email = email
+        self.role = role
+        self.expiresAt = expiresAt
+        self.user = user
+    }
 }
 
 /// A user registered by `invitation.accepted`, with the role fixed at acceptance.
 public struct UserView: Sendable, Hashable {
     public var user: Name
     public var role: Role
+
+    public init(user: Name, role: Role) {
+        self.user = user
+        self.role = role
+    }
 }
 
 /// The tenant's subscription: the plan and MRR of the latest folded change.
@@ -27,6 +44,13 @@ public struct SubscriptionView: Sendable, Hashable {
     public var status: SubscriptionStatus
     /// Every folded change, in log order.
     public var history: [SubscriptionHistoryEntry]
+
+    public init(plan: Name, mrrCents: Int64, status: SubscriptionStatus, history: [SubscriptionHistoryEntry]) {
+        self.plan = plan
+        self.mrrCents = mrrCents
+        self.status = status
+        self.history = history
+    }
 }
 
 /// One `subscription.changed` event.
@@ -37,6 +61,15 @@ public struct SubscriptionHistoryEntry: Sendable, Hashable {
     public var change: SubscriptionChange
     public var plan: Name
     public var mrrCents: Int64
+
+    public init(position: UInt64, at: Timestamp, actor: Name, change: SubscriptionChange, plan: Name, mrrCents: Int64) {
+        self.position = position
+        self.at = at
+        self.actor = actor
+        self.change = change
+        self.plan = plan
+        self.mrrCents = mrrCents
+    }
 }
 
 /// An invitation as folded: its stored status never says `expired`, that is decided per query.

@@ -27,6 +27,20 @@ public struct InvoiceView: Sendable, Hashable {
     public var fixedPayCents: Int64
     public var status: InvoiceStatus
 
+    public init(
+        worker: Name, period: Period, submissionCount: Int64, workPayCents: Int64, bonusCents: Int64, fineCents: Int64,
+        fixedPayCents: Int64, status: InvoiceStatus
+    ) {
+        self.worker = worker
+        self.period = period
+        self.submissionCount = submissionCount
+        self.workPayCents = workPayCents
+        self.bonusCents = bonusCents
+        self.fineCents = fineCents
+        self.fixedPayCents = fixedPayCents
+        self.status = status
+    }
+
     /// `fixed + work + bonus - fine`.
     public var totalCents: Int64 { fixedPayCents + workPayCents + bonusCents - fineCents }
 

@@ -39,12 +39,25 @@ public struct JournalTransfer: Sendable, Hashable {
     public var debit: JournalAccount
     public var credit: JournalAccount
     public var amountCents: Int64
+
+    public init(position: UInt64, at: Timestamp, debit: JournalAccount, credit: JournalAccount, amountCents: Int64) {
+        self.position = position
+        self.at = at
+        self.debit = debit
+        self.credit = credit
+        self.amountCents = amountCents
+    }
 }
 
 /// An account and its balance, credits minus debits.
 public struct JournalAccountBalance: Sendable, Hashable {
     public var account: JournalAccount
     public var balanceCents: Int64
+
+    public init(account: JournalAccount, balanceCents: Int64) {
+        self.account = account
+        self.balanceCents = balanceCents
+    }
 }
 
 extension TenantReadModels {

@@ -36,6 +36,14 @@ public struct OrderHistoryEntry: Sendable, Hashable {
     public var data: EventData
     public var effect: Effect
 
+    public init(position: UInt64, at: Timestamp, actor: Name, data: EventData, effect: Effect) {
+        self.position = position
+        self.at = at
+        self.actor = actor
+        self.data = data
+        self.effect = effect
+    }
+
     public var type: EventType { data.type }
 
     /// A short human description of what the event did, e.g. `writer w-1, fee 20000 cents`.
