@@ -14,7 +14,7 @@ public struct BalanceFold: Sendable {
     public let asOf: AsOf
     /// The position of the last event offered to `fold` (folded or skipped), 0 before any.
     public private(set) var lastPosition: UInt64 = 0
-    var table: [BalanceKey: WorkerBalance] = [:]
+    var table = BalanceTable()
 
     /// An empty fold of the events `asOf` selects.
     public init(asOf: AsOf = .end) {
@@ -35,35 +35,45 @@ public struct BalanceFold: Sendable {
     /// A zero amount moves no money and creates no balance.
     public mutating func apply(_ movement: BalanceMovement, tenant: Name, worker: Name) {
         guard movement.amountCents != 0 else { return }
-        table[BalanceKey(tenant: tenant, worker: worker), default: WorkerBalance(worker: worker)].apply(movement)
+        var tenantText = tenant.string
+        var workerText = worker.string
+        tenantText.withUTF8 { tenantBytes in
+            workerText.withUTF8 { workerBytes in
+                table.apply(movement, tenant: UnsafeRawBufferPointer(tenantBytes), worker: UnsafeRawBufferPointer(workerBytes))
+            }
+        }
+    }
+
+    /// Applies one money movement of a worker whose tenant and id are given as UTF-8 bytes, as
+    /// a replay that decodes only the money fields of a log record has them: no `String` is
+    /// built unless the worker is new. A zero amount moves no money and creates no balance.
+    public mutating func apply(_ movement: BalanceMovement, tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer) {
+        guard movement.amountCents != 0 else { return }
+        table.apply(movement, tenant: tenant, worker: worker)
     }
 
     /// The balance of `worker` of `tenant`, or nil when no non-zero amount moved for them.
     public func balance(tenant: Name, worker: Name) -> WorkerBalance? {
-        table[BalanceKey(tenant: tenant, worker: worker)]
+        var tenantText = tenant.string
+        var workerText = worker.string
+        let index = tenantText.withUTF8 { tenantBytes in
+            workerText.withUTF8 { workerBytes in
+                table.index(tenant: UnsafeRawBufferPointer(tenantBytes), worker: UnsafeRawBufferPointer(workerBytes))
+            }
+        }
+        return index.map { table.balances[$0] }
     }
 
     /// Every balance of `tenant`, sorted by worker id.
     public func balances(tenant: Name) -> [WorkerBalance] {
-        table.filter { $0.key.tenant == tenant }.values.sorted { $0.worker < $1.worker }
+        zip(table.tenants, table.balances).filter { $0.0 == tenant }.map(\.1).sorted { $0.worker < $1.worker }
     }
 
     /// The tenants with at least one balance, sorted.
     public var tenants: [Name] {
-        Set(table.keys.map(\.tenant)).sorted()
+        Set(table.tenants).sorted()
     }
 
     /// The number of (tenant, worker) balances.
     public var count: Int { table.count }
-}
-
-/// A worker of a tenant: one dictionary lookup per movement instead of two.
-struct BalanceKey: Hashable, Sendable {
-    var tenant: Name
-    var worker: Name
-
-    init(tenant: Name, worker: Name) {
-        self.tenant = tenant
-        self.worker = worker
-    }
 }

@@ -11,31 +11,16 @@ extension DomainState {
     /// Messages name the rule and entity, e.g.
     /// `payout of 12000 cents exceeds available 9000 for worker w-17`.
     public func decide(_ event: Event) -> Result<Effect, Refusal> {
-        if let index = tenantIndexes[event.tenant] {
-            return tenants[index].decide(event)
-        }
-        return TenantRuleState.empty.decide(event)
-    }
-
-    /// Applies an accepted event with its fixed effect. Never fails: an effect that does not
-    /// belong to the event's type is a programmer error and stops the process.
-    public mutating func apply(_ event: Event, effect: Effect) {
-        let index = tenantIndex(for: event.tenant)
-        tenants[index].apply(event, effect: effect)
-    }
-}
-
-extension TenantRuleState {
-    func decide(_ event: Event) -> Result<Effect, Refusal> {
+        let tenant = event.tenant
         switch event.data {
         case .invitationCreated(let invitation, _, _, _):
-            if invitations[invitation] != nil {
+            if invitations[TenantScopedName(tenant, invitation)] != nil {
                 return refuse("invitation \(invitation) already exists")
             }
             return .success(.none)
 
         case .invitationAccepted(let invitation, let user):
-            guard let existing = invitations[invitation] else {
+            guard let existing = invitations[TenantScopedName(tenant, invitation)] else {
                 return refuse("invitation \(invitation) is unknown, it cannot be accepted")
             }
             guard existing.status == .pending else {
@@ -46,13 +31,13 @@ extension TenantRuleState {
                     "invitation \(invitation) expired at \(DomainCalendar.canonicalText(existing.expiresAt)): "
                         + "acceptance at \(DomainCalendar.canonicalText(event.at)) is not before it")
             }
-            if registeredUsers.contains(user) {
+            if registeredUsers.contains(TenantScopedName(tenant, user)) {
                 return refuse("user \(user) is already registered, invitation \(invitation) cannot register it again")
             }
             return .success(.acceptance(role: existing.role))
 
         case .invitationRevoked(let invitation):
-            guard let existing = invitations[invitation] else {
+            guard let existing = invitations[TenantScopedName(tenant, invitation)] else {
                 return refuse("invitation \(invitation) is unknown, it cannot be revoked")
             }
             guard existing.status == .pending else {
@@ -64,7 +49,7 @@ extension TenantRuleState {
             return .success(.none)
 
         case .orderPlaced(let order, _, _, _):
-            if orders[order] != nil {
+            if orders[TenantScopedName(tenant, order)] != nil {
                 return refuse("order \(order) already exists")
             }
             return .success(.none)
@@ -85,7 +70,7 @@ extension TenantRuleState {
                 preconditionFailure("submitted order \(order) has no writer: only job.assigned leads to submitted")
             }
             let period = DomainCalendar.period(of: event.at)
-            if isIssued(worker: writer, period: period) {
+            if isIssued(tenant: tenant, worker: writer, period: period) {
                 return refuse(
                     "invoice of worker \(writer) for \(DomainCalendar.text(of: period)) is already issued: "
                         + "approval of order \(order) cannot count for it")
@@ -108,7 +93,7 @@ extension TenantRuleState {
 
         case .bonusAdded(let worker, _, _), .fineIssued(let worker, _, _):
             let period = DomainCalendar.period(of: event.at)
-            if isIssued(worker: worker, period: period) {
+            if isIssued(tenant: tenant, worker: worker, period: period) {
                 return refuse(
                     "invoice of worker \(worker) for \(DomainCalendar.text(of: period)) is already issued: "
                         + "\(event.type.name) cannot count for it")
@@ -116,14 +101,14 @@ extension TenantRuleState {
             return .success(.none)
 
         case .payoutPaid(let worker, let amountCents, _):
-            let available = workers[worker]?.availableCents ?? 0
+            let available = workers[TenantScopedName(tenant, worker)]?.availableCents ?? 0
             if amountCents > available {
                 return refuse("payout of \(amountCents) cents exceeds available \(available) for worker \(worker)")
             }
             return .success(.none)
 
         case .invoiceIssued(let worker, let period):
-            if isIssued(worker: worker, period: period) {
+            if isIssued(tenant: tenant, worker: worker, period: period) {
                 return refuse("invoice of worker \(worker) for \(DomainCalendar.text(of: period)) is already issued")
             }
             let periodOfEvent = DomainCalendar.period(of: event.at)
@@ -132,18 +117,18 @@ extension TenantRuleState {
                     "period \(DomainCalendar.text(of: period)) has not ended: invoice.issued at "
                         + "\(DomainCalendar.canonicalText(event.at)) is in \(DomainCalendar.text(of: periodOfEvent))")
             }
-            return .success(.invoice(fixedPayCents: workers[worker]?.fixedMonthlyCents ?? 0))
+            return .success(.invoice(fixedPayCents: workers[TenantScopedName(tenant, worker)]?.fixedMonthlyCents ?? 0))
 
         case .subscriptionChanged(let change, _, _):
-            return decideSubscription(change)
+            return decideSubscription(change, tenant: tenant)
 
         case .auditRecorded:
             return .success(.none)
         }
     }
 
-    private func decideSubscription(_ change: SubscriptionChange) -> Result<Effect, Refusal> {
-        guard let status = subscription else {
+    private func decideSubscription(_ change: SubscriptionChange, tenant: Name) -> Result<Effect, Refusal> {
+        guard let status = subscriptions[tenant] else {
             if change == .created { return .success(.none) }
             return refuse("subscription change \(change.name) before the subscription is created")
         }
@@ -163,7 +148,7 @@ extension TenantRuleState {
 
     /// The order's state when it exists and is in one of `allowed`, else the refusal.
     private func checkOrder(_ order: Name, of event: Event, allowed: OrderStatusSet) -> Result<OrderRuleState, Refusal> {
-        guard let current = orders[order] else {
+        guard let current = orders[TenantScopedName(event.tenant, order)] else {
             return refuse("order \(order) is unknown: \(event.type.name) needs an existing order")
         }
         guard allowed.contains(current.status) else {
@@ -173,58 +158,60 @@ extension TenantRuleState {
         return .success(current)
     }
 
-    private func isIssued(worker: Name, period: Period) -> Bool {
-        workers[worker]?.issuedPeriods.contains(period.ordinal) ?? false
+    private func isIssued(tenant: Name, worker: Name, period: Period) -> Bool {
+        workers[TenantScopedName(tenant, worker)]?.issuedPeriods.contains(period.ordinal) ?? false
     }
 
     private func refuse<Success>(_ message: String) -> Result<Success, Refusal> {
         .failure(Refusal(.rule, message))
     }
 
-    mutating func apply(_ event: Event, effect: Effect) {
+    /// Applies an accepted event with its fixed effect. Never fails: an effect that does not
+    /// belong to the event's type is a programmer error and stops the process.
+    public mutating func apply(_ event: Event, effect: Effect) {
+        let tenant = event.tenant
         switch event.data {
         case .invitationCreated(let invitation, _, let role, let expiresAt):
-            invitations[invitation] = InvitationRuleState(status: .pending, role: role, expiresAt: expiresAt)
+            invitations[TenantScopedName(tenant, invitation)] = InvitationRuleState(status: .pending, role: role, expiresAt: expiresAt)
         case .invitationAccepted(let invitation, let user):
             guard case .acceptance = effect else { mismatch(event, effect) }
-            invitations[invitation]?.status = .accepted
-            registeredUsers.insert(user)
+            invitations[TenantScopedName(tenant, invitation)]?.status = .accepted
+            registeredUsers.insert(TenantScopedName(tenant, user))
         case .invitationRevoked(let invitation):
-            invitations[invitation]?.status = .revoked
+            invitations[TenantScopedName(tenant, invitation)]?.status = .revoked
         case .workerRateSet(let worker, let fixedMonthlyCents):
-            workers[worker, default: WorkerRuleState()].fixedMonthlyCents = fixedMonthlyCents
+            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].fixedMonthlyCents = fixedMonthlyCents
         case .orderPlaced(let order, _, _, _):
-            orders[order] = OrderRuleState(status: .placed)
+            orders[TenantScopedName(tenant, order)] = OrderRuleState(status: .placed)
         case .orderAccepted(let order, _):
-            orders[order]?.status = .accepted
+            orders[TenantScopedName(tenant, order)]?.status = .accepted
         case .jobAssigned(let order, let writer, let feeCents):
-            orders[order]?.assign(writer: writer, feeCents: feeCents)
+            orders[TenantScopedName(tenant, order)]?.assign(writer: writer, feeCents: feeCents)
         case .orderSubmitted(let order, let submissions):
-            orders[order]?.submit(submissions: submissions)
+            orders[TenantScopedName(tenant, order)]?.submit(submissions: submissions)
         case .orderApproved(let order):
             guard case .approval = effect else { mismatch(event, effect) }
             // The fee goes to pending, which no rule reads: only the read models track it.
-            orders[order]?.status = .approved
+            orders[TenantScopedName(tenant, order)]?.status = .approved
         case .orderRejected(let order, _):
-            orders[order]?.status = .rejected
+            orders[TenantScopedName(tenant, order)]?.status = .rejected
         case .orderCompleted(let order):
             guard case .completion(let writer, let feeCents) = effect else { mismatch(event, effect) }
-            orders[order]?.status = .completed
-            workers[writer, default: WorkerRuleState()].availableCents += feeCents
+            orders[TenantScopedName(tenant, order)]?.status = .completed
+            workers[TenantScopedName(tenant, writer), default: WorkerRuleState()].availableCents += feeCents
         case .orderCancelled(let order, _):
-            orders[order]?.status = .cancelled
+            orders[TenantScopedName(tenant, order)]?.status = .cancelled
         case .bonusAdded(let worker, let amountCents, _):
-            workers[worker, default: WorkerRuleState()].availableCents += amountCents
+            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].availableCents += amountCents
         case .fineIssued(let worker, let amountCents, _):
-            workers[worker, default: WorkerRuleState()].availableCents -= amountCents
+            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].availableCents -= amountCents
         case .payoutPaid(let worker, let amountCents, _):
-            workers[worker, default: WorkerRuleState()].availableCents -= amountCents
+            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].availableCents -= amountCents
         case .invoiceIssued(let worker, let period):
             guard case .invoice(let fixedPayCents) = effect else { mismatch(event, effect) }
-            workers[worker, default: WorkerRuleState()].availableCents += fixedPayCents
-            workers[worker, default: WorkerRuleState()].issuedPeriods.insert(period.ordinal)
+            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].issue(period: period, fixedPayCents: fixedPayCents)
         case .subscriptionChanged(let change, _, _):
-            subscription = change == .cancelled ? .cancelled : .active
+            subscriptions[tenant] = change == .cancelled ? .cancelled : .active
         case .auditRecorded:
             break
         }
@@ -232,6 +219,14 @@ extension TenantRuleState {
 
     private func mismatch(_ event: Event, _ effect: Effect) -> Never {
         preconditionFailure("effect \(effect) does not belong to \(event.type.name) \(event.id) of tenant \(event.tenant)")
+    }
+}
+
+extension WorkerRuleState {
+    /// Freezes the invoice of `period` and credits its fixed pay.
+    mutating func issue(period: Period, fixedPayCents: Int64) {
+        issuedPeriods.insert(period.ordinal)
+        availableCents += fixedPayCents
     }
 }
 

@@ -18,47 +18,37 @@ import LedgerEngine
 /// }
 /// ```
 ///
-/// Every entity id is scoped by its tenant: each tenant has its own tables, keyed by
-/// `Name` (UTF-8 bytes, never Unicode-normalised).
+/// Every entity id is scoped by its tenant: the tables are keyed by (tenant, id) as `Name`s
+/// (UTF-8 bytes, never Unicode-normalised).
 public struct DomainState: Sendable {
-    /// Index of each tenant's state in `tenants`, so that `apply` mutates it in place.
-    var tenantIndexes: [Name: Int] = [:]
-    var tenants: [TenantRuleState] = []
+    // One flat table per entity kind, keyed by (tenant, id): one hash lookup per entity read,
+    // where a table per tenant would need two.
+    var invitations: [TenantScopedName: InvitationRuleState] = [:]
+    /// Users registered by `invitation.accepted` (a worker id seen only in money events is not one).
+    var registeredUsers: Set<TenantScopedName> = []
+    var workers: [TenantScopedName: WorkerRuleState] = [:]
+    var orders: [TenantScopedName: OrderRuleState] = [:]
+    /// Per tenant; absent until `created`.
+    var subscriptions: [Name: SubscriptionStatus] = [:]
 
     /// An empty state: no tenant, no entity.
     public init() {}
 
-    /// The number of tenants that have at least one applied event.
-    public var tenantCount: Int { tenants.count }
-
     /// The available balance the payout rule checks for `worker` of `tenant` (0 when unknown).
     public func availableCents(tenant: Name, worker: Name) -> Int64 {
-        guard let index = tenantIndexes[tenant] else { return 0 }
-        return tenants[index].workers[worker]?.availableCents ?? 0
-    }
-
-    /// The index of `tenant`'s state, created empty on its first event.
-    mutating func tenantIndex(for tenant: Name) -> Int {
-        if let index = tenantIndexes[tenant] { return index }
-        let index = tenants.count
-        tenants.append(TenantRuleState())
-        tenantIndexes[tenant] = index
-        return index
+        workers[TenantScopedName(tenant, worker)]?.availableCents ?? 0
     }
 }
 
-/// What the rules know of one tenant.
-struct TenantRuleState: Sendable {
-    /// The state of a tenant with no applied event, used to decide its first events.
-    static let empty = TenantRuleState()
+/// An entity id scoped by its tenant: `w-1` of `acme` and `w-1` of `globex` are different workers.
+struct TenantScopedName: Hashable, Sendable {
+    var tenant: Name
+    var id: Name
 
-    var invitations: [Name: InvitationRuleState] = [:]
-    /// Users registered by `invitation.accepted` (a worker id seen only in money events is not one).
-    var registeredUsers: Set<Name> = []
-    var workers: [Name: WorkerRuleState] = [:]
-    var orders: [Name: OrderRuleState] = [:]
-    /// nil until `created`.
-    var subscription: SubscriptionStatus? = nil
+    init(_ tenant: Name, _ id: Name) {
+        self.tenant = tenant
+        self.id = id
+    }
 }
 
 struct InvitationRuleState: Sendable {
