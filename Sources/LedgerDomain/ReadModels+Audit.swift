@@ -10,7 +10,7 @@ public struct AuditEntry: Sendable, Hashable {
     /// The risk of an `audit.recorded` event, nil for other types.
     public var risk: Risk?
     /// Kept in parts so that folding builds no string; `target` joins them when asked.
-    var targetParts: AuditTarget
+    var targetParts: AuditTargetParts
 
     /// What the event is about: the invitation for `invitation.*`; the worker for
     /// `worker.rate_set`, `bonus.added`, `fine.issued`, `payout.paid`; the order for `order.*`
@@ -25,7 +25,7 @@ public struct AuditEntry: Sendable, Hashable {
     }
 }
 
-enum AuditTarget: Sendable, Hashable {
+enum AuditTargetParts: Sendable, Hashable {
     case entity(Name)
     case invoice(worker: Name, period: Period)
     case recorded(targetType: Name, targetID: Name)
@@ -73,7 +73,7 @@ extension TenantReadModels {
     mutating func foldAudit(_ recorded: RecordedEvent) {
         let event = recorded.event
         var risk: Risk? = nil
-        let target: AuditTarget
+        let target: AuditTargetParts
         switch event.data {
         case .invitationCreated(let invitation, _, _, _), .invitationAccepted(let invitation, _),
             .invitationRevoked(let invitation):

@@ -1,4 +1,15 @@
 /// The read models of EVENTS.md section 4, folded in memory from the log.
+///
+/// Choices where EVENTS.md is silent (each reproduces the sample fixture's expected files):
+/// - An approval's `submissions` are fixed with its writer and fee (`Effect.approval`): as of
+///   a time, an approval whose `order.submitted` is later still counts its submissions in the
+///   writer's invoice.
+/// - An order's own fields (`writer`, `fee_cents`, `submissions`, ...) come only from its
+///   folded events, never from the effects of approvals or completions, so as of a time they
+///   may be null on an approved order whose writer is paid.
+/// - An invitation's `email`, `role` and `expires_at` come only from `invitation.created`; the
+///   role an acceptance grants is its fixed effect and goes to the user.
+/// - The audit trail's time range is inclusive at both ends.
 
 /// Which appended events a read model folds.
 public enum AsOf: Sendable, Hashable {

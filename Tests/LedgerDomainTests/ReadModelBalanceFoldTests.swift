@@ -54,7 +54,7 @@ import Testing
 
     @Test func asOfFilterSkipsExcludedEvents() {
         var fold = BalanceFold(asOf: .position(1))
-        let bonus = Make.event(.bonusAdded(worker: "w-1", amountCents: 100, reason: "x"))
+        let bonus = RuleEvents.event(.bonusAdded(worker: "w-1", amountCents: 100, reason: "x"))
         fold.fold(RecordedEvent(position: 1, event: bonus, effect: .none))
         fold.fold(RecordedEvent(position: 2, event: bonus, effect: .none))
         #expect(fold.balance(tenant: "acme", worker: "w-1")?.availableCents == 100)

@@ -3,7 +3,7 @@ import LedgerEngine
 import Testing
 
 /// Decides and appends events in order, as the ledger does, and hands out the recorded log.
-struct TestLog {
+struct DecidedLog {
     var state = DomainState()
     var recorded: [RecordedEvent] = []
 
@@ -28,18 +28,18 @@ struct TestLog {
 
 @Suite struct ReadModelTests {
     /// An order placed, assigned and submitted (by `at`) after T, but approved before T.
-    static func lateAssignmentLog() throws -> TestLog {
-        var log = TestLog()
+    static func lateAssignmentLog() throws -> DecidedLog {
+        var log = DecidedLog()
         try log.append(
-            Make.event(.orderPlaced(order: "o-5", client: "u-g1", title: "Notes", priceCents: 20000), at: "2026-02-16T09:00:00Z"),
-            Make.event(.jobAssigned(order: "o-5", writer: "w-2", feeCents: 9000), at: "2026-02-16T09:05:00Z"),
-            Make.event(.orderSubmitted(order: "o-5", submissions: 2), at: "2026-02-16T09:10:00Z"),
-            Make.event(.orderApproved(order: "o-5"), at: "2026-02-15T11:00:00Z"))
+            RuleEvents.event(.orderPlaced(order: "o-5", client: "u-g1", title: "Notes", priceCents: 20000), at: "2026-02-16T09:00:00Z"),
+            RuleEvents.event(.jobAssigned(order: "o-5", writer: "w-2", feeCents: 9000), at: "2026-02-16T09:05:00Z"),
+            RuleEvents.event(.orderSubmitted(order: "o-5", submissions: 2), at: "2026-02-16T09:10:00Z"),
+            RuleEvents.event(.orderApproved(order: "o-5"), at: "2026-02-15T11:00:00Z"))
         return log
     }
 
     @Test func asOfTimeFoldsTheEffectsFixedAtAppend() throws {
-        let tenant = try Self.lateAssignmentLog().tenant(asOf: .time(Make.time("2026-02-15T12:00:00Z")))
+        let tenant = try Self.lateAssignmentLog().tenant(asOf: .time(RuleEvents.time("2026-02-15T12:00:00Z")))
         let order = try #require(tenant.order("o-5"))
         #expect(order.status == .approved)
         #expect(order.writer == nil && order.feeCents == nil && order.submissions == nil)
@@ -59,23 +59,23 @@ struct TestLog {
         #expect(tenant.balances().isEmpty && tenant.invoices().isEmpty && tenant.journalAccounts().isEmpty)
         #expect(tenant.auditCount == 2)
         #expect(log.models(asOf: .position(0)).tenants.isEmpty)
-        #expect(log.models(asOf: .time(Make.time("2026-01-01T00:00:00Z"))).tenants.isEmpty)
+        #expect(log.models(asOf: .time(RuleEvents.time("2026-01-01T00:00:00Z"))).tenants.isEmpty)
     }
 
     @Test func invitationExpiryIsJudgedAtTheAsOfTime() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.event(
-                .invitationCreated(invitation: "inv-5", email: "w5@acme.example", role: .writer, expiresAt: Make.time("2026-02-01T00:00:00Z")),
+            RuleEvents.event(
+                .invitationCreated(invitation: "inv-5", email: "w5@acme.example", role: .writer, expiresAt: RuleEvents.time("2026-02-01T00:00:00Z")),
                 at: "2026-01-05T10:00:00Z"),
-            Make.event(
-                .invitationCreated(invitation: "inv-3", email: "w3@acme.example", role: .writer, expiresAt: Make.time("2026-01-05T00:00:00Z")),
+            RuleEvents.event(
+                .invitationCreated(invitation: "inv-3", email: "w3@acme.example", role: .writer, expiresAt: RuleEvents.time("2026-01-05T00:00:00Z")),
                 at: "2026-01-02T09:07:00Z"),
-            Make.event(.auditRecorded(action: "login", targetType: "user", targetID: "u-1", risk: .low, metadata: nil), at: "2026-01-31T00:00:00Z"),
-            Make.event(.invitationRevoked(invitation: "inv-3"), at: "2026-03-10T13:00:00Z"))
+            RuleEvents.event(.auditRecorded(action: "login", targetType: "user", targetID: "u-1", risk: .low, metadata: nil), at: "2026-01-31T00:00:00Z"),
+            RuleEvents.event(.invitationRevoked(invitation: "inv-3"), at: "2026-03-10T13:00:00Z"))
         // As of position 3 the latest `at` is 2026-01-31: inv-3 expired, inv-5 still pending.
         let atThree = try log.tenant(asOf: .position(3))
-        #expect(atThree.statusTime == Make.time("2026-01-31T00:00:00Z"))
+        #expect(atThree.statusTime == RuleEvents.time("2026-01-31T00:00:00Z"))
         #expect(atThree.invitation("inv-3")?.status == .expired)
         #expect(atThree.invitation("inv-5")?.status == .pending)
         // At the end the latest `at` is 2026-03-10: the expired invitation was revoked, inv-5 expired.
@@ -83,39 +83,39 @@ struct TestLog {
         #expect(atEnd.invitation("inv-3")?.status == .revoked)
         #expect(atEnd.invitation("inv-5")?.status == .expired)
         // As of a time, the time itself decides, expiry instant included.
-        let atExpiry = try log.tenant(asOf: .time(Make.time("2026-02-01T00:00:00Z")))
+        let atExpiry = try log.tenant(asOf: .time(RuleEvents.time("2026-02-01T00:00:00Z")))
         #expect(atExpiry.invitation("inv-5")?.status == .expired)
-        let beforeExpiry = try log.tenant(asOf: .time(Make.time("2026-01-31T23:59:59.999999Z")))
+        let beforeExpiry = try log.tenant(asOf: .time(RuleEvents.time("2026-01-31T23:59:59.999999Z")))
         #expect(beforeExpiry.invitation("inv-5")?.status == .pending)
         #expect(beforeExpiry.invitations().map(\.invitation) == ["inv-3", "inv-5"])
     }
 
     @Test func acceptanceRegistersTheUserWithTheFixedRole() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.event(
-                .invitationCreated(invitation: "inv-9", email: "w2@acme.example", role: .manager, expiresAt: Make.time("2026-03-17T12:00:00Z")),
+            RuleEvents.event(
+                .invitationCreated(invitation: "inv-9", email: "w2@acme.example", role: .manager, expiresAt: RuleEvents.time("2026-03-17T12:00:00Z")),
                 at: "2026-03-10T12:00:00Z"),
-            Make.event(.invitationAccepted(invitation: "inv-9", user: "w-2"), at: "2026-03-10T11:30:00Z"))
+            RuleEvents.event(.invitationAccepted(invitation: "inv-9", user: "w-2"), at: "2026-03-10T11:30:00Z"))
         let tenant = try log.tenant()
         #expect(tenant.users() == [UserView(user: "w-2", role: .manager)])
         #expect(tenant.invitation("inv-9")?.status == .accepted && tenant.invitation("inv-9")?.user == "w-2")
         // As of a time between the acceptance's `at` and the creation's `at`, only the acceptance is folded.
-        let between = try log.tenant(asOf: .time(Make.time("2026-03-10T11:45:00Z")))
+        let between = try log.tenant(asOf: .time(RuleEvents.time("2026-03-10T11:45:00Z")))
         #expect(between.users() == [UserView(user: "w-2", role: .manager)])
         let invitation = try #require(between.invitation("inv-9"))
         #expect(invitation.status == .accepted && invitation.email == nil && invitation.role == nil)
     }
 
     @Test func draftInvoicesShowTheLatestRateAndIssuedOnesTheFrozenPay() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 100000), at: "2026-01-05T12:00:00Z"),
-            Make.event(.bonusAdded(worker: "w-1", amountCents: 2000, reason: "x"), at: "2026-01-20T00:00:00Z"),
-            Make.event(.bonusAdded(worker: "w-1", amountCents: 3000, reason: "x"), at: "2026-02-03T00:00:00Z"),
-            Make.event(.invoiceIssued(worker: "w-1", period: Period(year: 2026, month: 1)), at: "2026-02-01T00:00:00Z"),
-            Make.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 150000), at: "2026-02-20T09:00:00Z"),
-            Make.event(.invoiceIssued(worker: "w-9", period: Period(year: 2026, month: 1)), at: "2026-02-01T00:00:00Z"))
+            RuleEvents.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 100000), at: "2026-01-05T12:00:00Z"),
+            RuleEvents.event(.bonusAdded(worker: "w-1", amountCents: 2000, reason: "x"), at: "2026-01-20T00:00:00Z"),
+            RuleEvents.event(.bonusAdded(worker: "w-1", amountCents: 3000, reason: "x"), at: "2026-02-03T00:00:00Z"),
+            RuleEvents.event(.invoiceIssued(worker: "w-1", period: Period(year: 2026, month: 1)), at: "2026-02-01T00:00:00Z"),
+            RuleEvents.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 150000), at: "2026-02-20T09:00:00Z"),
+            RuleEvents.event(.invoiceIssued(worker: "w-9", period: Period(year: 2026, month: 1)), at: "2026-02-01T00:00:00Z"))
         let tenant = try log.tenant()
         let january = try #require(tenant.invoice(worker: "w-1", period: Period(year: 2026, month: 1)))
         #expect(january.status == .issued && january.fixedPayCents == 100000 && january.totalCents == 102000)
@@ -132,13 +132,13 @@ struct TestLog {
     }
 
     @Test func zeroFeeJobMakesAnInvoiceButNoBalanceNorTransfer() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.event(.orderPlaced(order: "o-3", client: "u-c2", title: "", priceCents: 10000)),
-            Make.event(.jobAssigned(order: "o-3", writer: "w-4", feeCents: 0)),
-            Make.event(.orderSubmitted(order: "o-3", submissions: 1)),
-            Make.event(.orderApproved(order: "o-3")),
-            Make.event(.orderCompleted(order: "o-3")))
+            RuleEvents.event(.orderPlaced(order: "o-3", client: "u-c2", title: "", priceCents: 10000)),
+            RuleEvents.event(.jobAssigned(order: "o-3", writer: "w-4", feeCents: 0)),
+            RuleEvents.event(.orderSubmitted(order: "o-3", submissions: 1)),
+            RuleEvents.event(.orderApproved(order: "o-3")),
+            RuleEvents.event(.orderCompleted(order: "o-3")))
         let tenant = try log.tenant()
         #expect(tenant.balances().isEmpty)
         #expect(tenant.journalAccounts().isEmpty && tenant.journalTransfers.isEmpty)
@@ -148,14 +148,14 @@ struct TestLog {
     }
 
     @Test func journalTransfersFollowTheTable() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.placed, Make.assigned, Make.submitted, Make.approved, Make.completed,
-            Make.event(.bonusAdded(worker: "w-1", amountCents: 500, reason: "x")),
-            Make.event(.fineIssued(worker: "w-1", amountCents: 700, reason: "x")),
-            Make.event(.payoutPaid(worker: "w-1", amountCents: 1000, reference: "PO")),
-            Make.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 300)),
-            Make.issuedJanuary)
+            RuleEvents.placed, RuleEvents.assigned, RuleEvents.submitted, RuleEvents.approved, RuleEvents.completed,
+            RuleEvents.event(.bonusAdded(worker: "w-1", amountCents: 500, reason: "x")),
+            RuleEvents.event(.fineIssued(worker: "w-1", amountCents: 700, reason: "x")),
+            RuleEvents.event(.payoutPaid(worker: "w-1", amountCents: 1000, reference: "PO")),
+            RuleEvents.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 300)),
+            RuleEvents.issuedJanuary)
         let tenant = try log.tenant()
         let transfers = tenant.journalTransfers.map { "\($0.position) \($0.debit.name) -> \($0.credit.name) \($0.amountCents)" }
         #expect(
@@ -177,15 +177,15 @@ struct TestLog {
     }
 
     @Test func auditTrailListsEveryEventWithItsTargetAndFilters() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.subscription(.created),
-            Make.invitation,
-            Make.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 1), actor: "u-boss"),
-            Make.placed,
-            Make.issuedJanuary,
-            Make.event(.auditRecorded(action: "export", targetType: "report", targetID: "r-1", risk: .medium, metadata: nil), at: "2026-01-26T12:00:00.5Z"),
-            Make.event(.auditRecorded(action: "login", targetType: "user", targetID: "u-1", risk: .low, metadata: "{\"ip\":\"10.0.0.7\"}")))
+            RuleEvents.subscription(.created),
+            RuleEvents.invitation,
+            RuleEvents.event(.workerRateSet(worker: "w-1", fixedMonthlyCents: 1), actor: "u-boss"),
+            RuleEvents.placed,
+            RuleEvents.issuedJanuary,
+            RuleEvents.event(.auditRecorded(action: "export", targetType: "report", targetID: "r-1", risk: .medium, metadata: nil), at: "2026-01-26T12:00:00.5Z"),
+            RuleEvents.event(.auditRecorded(action: "login", targetType: "user", targetID: "u-1", risk: .low, metadata: "{\"ip\":\"10.0.0.7\"}")))
         let tenant = try log.tenant()
         #expect(tenant.auditCount == 7)
         let all = tenant.auditTrail()
@@ -196,21 +196,21 @@ struct TestLog {
         #expect(tenant.auditTrail(AuditFilter(type: .auditRecorded)).map(\.position) == [6, 7])
         #expect(tenant.auditTrail(AuditFilter(target: "w-1/2026-01")).map(\.type) == [.invoiceIssued])
         #expect(tenant.auditTrail(AuditFilter(risk: .medium)).map(\.position) == [6])
-        let range = AuditFilter(since: Make.time("2026-01-06T08:00:00Z"), until: Make.time("2026-01-26T12:00:00.5Z"))
+        let range = AuditFilter(since: RuleEvents.time("2026-01-06T08:00:00Z"), until: RuleEvents.time("2026-01-26T12:00:00.5Z"))
         #expect(tenant.auditTrail(range).map(\.position) == [1, 3, 4, 6, 7])
         #expect(tenant.auditTrail(AuditFilter(actor: "u-admin", type: .auditRecorded, risk: .low)).map(\.position) == [7])
     }
 
     @Test func orderHistoryKeepsEveryOrderEventInLogOrder() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.placed, Make.accepted,
-            Make.event(.jobAssigned(order: "o-1", writer: "w-2", feeCents: 15000)),
-            Make.assigned, Make.submitted, Make.rejected,
-            Make.event(.orderSubmitted(order: "o-1", submissions: 4)),
-            Make.approved,
-            Make.event(.bonusAdded(worker: "w-1", amountCents: 1, reason: "x")),
-            Make.completed)
+            RuleEvents.placed, RuleEvents.accepted,
+            RuleEvents.event(.jobAssigned(order: "o-1", writer: "w-2", feeCents: 15000)),
+            RuleEvents.assigned, RuleEvents.submitted, RuleEvents.rejected,
+            RuleEvents.event(.orderSubmitted(order: "o-1", submissions: 4)),
+            RuleEvents.approved,
+            RuleEvents.event(.bonusAdded(worker: "w-1", amountCents: 1, reason: "x")),
+            RuleEvents.completed)
         let order = try #require(try log.tenant().order("o-1"))
         #expect(order.history.map(\.position) == [1, 2, 3, 4, 5, 6, 7, 8, 10])
         #expect(order.history.map(\.type.name).last == "order.completed")
@@ -221,11 +221,11 @@ struct TestLog {
     }
 
     @Test func subscriptionKeepsEveryChange() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.subscription(.created),
-            Make.event(.subscriptionChanged(change: .upgraded, plan: "business", mrrCents: 29900)),
-            Make.event(.subscriptionChanged(change: .cancelled, plan: "business", mrrCents: 0)))
+            RuleEvents.subscription(.created),
+            RuleEvents.event(.subscriptionChanged(change: .upgraded, plan: "business", mrrCents: 29900)),
+            RuleEvents.event(.subscriptionChanged(change: .cancelled, plan: "business", mrrCents: 0)))
         let subscription = try #require(try log.tenant().subscription)
         #expect(subscription.plan == "business" && subscription.mrrCents == 0 && subscription.status == .cancelled)
         #expect(subscription.history.map(\.change) == [.created, .upgraded, .cancelled])
@@ -233,12 +233,12 @@ struct TestLog {
     }
 
     @Test func tenantsAreSeparateAndSortedByBytes() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.event(.bonusAdded(worker: "\u{E9}", amountCents: 1, reason: "x"), tenant: "globex"),
-            Make.event(.bonusAdded(worker: "z", amountCents: 2, reason: "x"), tenant: "globex"),
-            Make.event(.bonusAdded(worker: "e\u{301}", amountCents: 3, reason: "x"), tenant: "globex"),
-            Make.event(.bonusAdded(worker: "z", amountCents: 4, reason: "x"), tenant: "acme"))
+            RuleEvents.event(.bonusAdded(worker: "\u{E9}", amountCents: 1, reason: "x"), tenant: "globex"),
+            RuleEvents.event(.bonusAdded(worker: "z", amountCents: 2, reason: "x"), tenant: "globex"),
+            RuleEvents.event(.bonusAdded(worker: "e\u{301}", amountCents: 3, reason: "x"), tenant: "globex"),
+            RuleEvents.event(.bonusAdded(worker: "z", amountCents: 4, reason: "x"), tenant: "acme"))
         let models = log.models()
         #expect(models.tenants == ["acme", "globex"])
         let globex = try #require(models.tenant("globex"))
@@ -249,11 +249,11 @@ struct TestLog {
     }
 
     @Test func dumpPrintsLikeTheFixtureFiles() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         let worker = Name("w\"\u{E9}\n\u{1}\u{1F}")
         try log.append(
-            Make.event(.fineIssued(worker: worker, amountCents: 5, reason: "x"), tenant: "t-1"),
-            Make.event(.auditRecorded(action: "login", targetType: "user", targetID: "u", risk: .low, metadata: nil), tenant: "t-1"))
+            RuleEvents.event(.fineIssued(worker: worker, amountCents: 5, reason: "x"), tenant: "t-1"),
+            RuleEvents.event(.auditRecorded(action: "login", targetType: "user", targetID: "u", risk: .low, metadata: nil), tenant: "t-1"))
         let outcomes = [
             ExpectedDump.LineOutcome(line: 1, outcome: .appended(position: 1)),
             ExpectedDump.LineOutcome(line: 3, outcome: .duplicate(position: 1)),
@@ -320,12 +320,12 @@ struct TestLog {
     }
 
     @Test func dumpPrintsHistoryTimesCanonically() throws {
-        var log = TestLog()
+        var log = DecidedLog()
         try log.append(
-            Make.event(.orderPlaced(order: "o-1", client: "c", title: "t", priceCents: 1), at: "2026-01-06T09:05:00.000Z"),
-            Make.event(.orderAccepted(order: "o-1", manager: "m"), at: "2026-02-02T11:00:00.500Z"),
-            Make.event(.jobAssigned(order: "o-1", writer: "w", feeCents: 1), at: "2026-02-05T09:00:00.120000Z"),
-            Make.event(.orderCancelled(order: "o-1", reason: "r"), at: "1969-12-31T23:59:59.000001Z"))
+            RuleEvents.event(.orderPlaced(order: "o-1", client: "c", title: "t", priceCents: 1), at: "2026-01-06T09:05:00.000Z"),
+            RuleEvents.event(.orderAccepted(order: "o-1", manager: "m"), at: "2026-02-02T11:00:00.500Z"),
+            RuleEvents.event(.jobAssigned(order: "o-1", writer: "w", feeCents: 1), at: "2026-02-05T09:00:00.120000Z"),
+            RuleEvents.event(.orderCancelled(order: "o-1", reason: "r"), at: "1969-12-31T23:59:59.000001Z"))
         let rendered = ExpectedDump.render(outcomes: [], models: log.models())
         for text in ["\"2026-01-06T09:05:00Z\"", "\"2026-02-02T11:00:00.5Z\"", "\"2026-02-05T09:00:00.12Z\"", "\"1969-12-31T23:59:59.000001Z\""] {
             #expect(rendered.contains(text), "\(text) missing")

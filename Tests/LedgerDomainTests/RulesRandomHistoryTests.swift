@@ -3,7 +3,7 @@ import LedgerEngine
 import Testing
 
 /// SplitMix64: a tiny deterministic generator, so a failing seed can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
+struct RulesSeededGenerator: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -22,7 +22,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     /// A random event over a small world (3 tenants, 4 workers, 6 orders, 4 invitations),
     /// business time drifting forward over about four months, sometimes back.
-    static func randomEvent(_ random: inout SeededGenerator, index: Int) -> Event {
+    static func randomEvent(_ random: inout RulesSeededGenerator, index: Int) -> Event {
         let tenant: Name = ["acme", "globex", "initech"][Int.random(in: 0..<3, using: &random)]
         let worker = Name("w-\(Int.random(in: 1...4, using: &random))")
         let order = Name("o-\(Int.random(in: 1...6, using: &random))")
@@ -31,7 +31,7 @@ struct SeededGenerator: RandomNumberGenerator {
         let cents = Int64.random(in: 0...3, using: &random) * 2500
         let positive = Int64.random(in: 1...40, using: &random) * 500
         let hours = Int64(index) * 2 - Int64.random(in: 0...200, using: &random)
-        let at = Timestamp(microseconds: Make.time("2026-01-01T00:00:00Z").microseconds + hours * 3_600_000_000)
+        let at = Timestamp(microseconds: RuleEvents.time("2026-01-01T00:00:00Z").microseconds + hours * 3_600_000_000)
         let month = Int32.random(in: 1...5, using: &random)
         let data: EventData
         switch Int.random(in: 0..<20, using: &random) {
@@ -61,7 +61,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     @Test(arguments: seeds)
     func readModelsAgreeWithTheDeciderAndEachOther(seed: UInt64) throws {
-        var random = SeededGenerator(state: seed)
+        var random = RulesSeededGenerator(state: seed)
         var state = DomainState()
         var models = ReadModels()
         var balances = BalanceFold()

@@ -61,7 +61,7 @@ struct SampleHistory {
         let lines = FixtureEvents.lines(of: try FixtureEvents.fixture("sample", "jsonl"))
         var history = SampleHistory()
         var state = DomainState()
-        var appendedByKey: [EventKey: RecordedEvent] = [:]
+        var appendedByKey: [SampleEventKey: RecordedEvent] = [:]
         for (index, line) in lines.enumerated() where !FixtureEvents.isBlank(line) {
             let lineNumber = index + 1
             if expectedByLine[lineNumber]?.code == RefusalCode.invalid.rawValue {
@@ -74,7 +74,7 @@ struct SampleHistory {
             } catch {
                 throw FixtureEvents.ConversionError(description: "line \(lineNumber): \(error)")
             }
-            let key = EventKey(tenant: event.tenant, id: event.id)
+            let key = SampleEventKey(tenant: event.tenant, id: event.id)
             if let original = appendedByKey[key] {
                 let outcome: AppendOutcome =
                     sameContent(original.event, event)
@@ -111,7 +111,7 @@ struct SampleHistory {
     }
 }
 
-struct EventKey: Hashable {
+struct SampleEventKey: Hashable {
     var tenant: Name
     var id: Name
 }
