@@ -20,7 +20,39 @@ public struct Name: Hashable, Comparable, Sendable, CustomStringConvertible, Exp
     @inlinable public var description: String { string }
 
     @inlinable public static func == (lhs: Name, rhs: Name) -> Bool {
-        lhs.string.utf8.elementsEqual(rhs.string.utf8)
+        // Compares the contiguous UTF-8 storage eight bytes at a time: `utf8.elementsEqual`
+        // walks an iterator byte by byte, and every dictionary probe of the decider and the
+        // read models compares keys.
+        var left = lhs.string
+        var right = rhs.string
+        return left.withUTF8 { leftBytes in
+            right.withUTF8 { rightBytes in
+                Name.bytesEqual(UnsafeRawBufferPointer(leftBytes), UnsafeRawBufferPointer(rightBytes))
+            }
+        }
+    }
+
+    /// Whether two byte ranges hold the same bytes.
+    @inlinable static func bytesEqual(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
+        let count = left.count
+        guard count == right.count else { return false }
+        guard count > 0, let leftStart = left.baseAddress, let rightStart = right.baseAddress else { return true }
+        var offset = 0
+        while offset + 8 <= count {
+            if leftStart.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                != rightStart.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            {
+                return false
+            }
+            offset += 8
+        }
+        while offset < count {
+            if leftStart.load(fromByteOffset: offset, as: UInt8.self) != rightStart.load(fromByteOffset: offset, as: UInt8.self) {
+                return false
+            }
+            offset += 1
+        }
+        return true
     }
 
     @inlinable public func hash(into hasher: inout Hasher) {

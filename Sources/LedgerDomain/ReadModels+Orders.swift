@@ -1,0 +1,136 @@
+/// The order read model (EVENTS.md section 4): each order's fields and its history.
+
+/// One order (job) of a tenant. A field that only unfolded events set is nil (for example
+/// `manager` before `order.accepted`, or `title` when `order.placed` is after the as-of time).
+public struct OrderView: Sendable, Hashable {
+    public var order: Name
+    /// Set by every order event, so never nil once the order appears.
+    public var status: OrderStatus
+    public var client: Name?
+    public var manager: Name?
+    /// The latest folded assignment's writer (a later assignment replaces it).
+    public var writer: Name?
+    /// The latest folded assignment's fee.
+    public var feeCents: Int64?
+    public var priceCents: Int64?
+    /// The latest folded submission's count.
+    public var submissions: Int64?
+    /// Free text; `""` when placed with an empty title, nil when `order.placed` is not folded.
+    public var title: String?
+    /// Every folded `order.*` and `job.assigned` event naming this order, in log order.
+    public var history: [OrderHistoryEntry]
+
+    public init(order: Name, status: OrderStatus) {
+        self.order = order
+        self.status = status
+        self.history = []
+    }
+}
+
+/// One event of an order's history.
+public struct OrderHistoryEntry: Sendable, Hashable {
+    public var position: UInt64
+    public var at: Timestamp
+    public var actor: Name
+    /// The event's data and fixed effect, kept so that `details` is written only when asked.
+    public var data: EventData
+    public var effect: Effect
+
+    public init(position: UInt64, at: Timestamp, actor: Name, data: EventData, effect: Effect) {
+        self.position = position
+        self.at = at
+        self.actor = actor
+        self.data = data
+        self.effect = effect
+    }
+
+    public var type: EventType { data.type }
+
+    /// A short human description of what the event did, e.g. `writer w-1, fee 20000 cents`.
+    /// Free-form: only `(position, at, actor, type)` are part of the contract.
+    public var details: String {
+        switch data {
+        case .orderPlaced(_, let client, let title, let priceCents):
+            return "client \(client), title \"\(title)\", price \(priceCents) cents"
+        case .orderAccepted(_, let manager):
+            return "manager \(manager)"
+        case .jobAssigned(_, let writer, let feeCents):
+            return "writer \(writer), fee \(feeCents) cents"
+        case .orderSubmitted(_, let submissions):
+            return "submissions \(submissions)"
+        case .orderApproved:
+            if case .approval(let writer, let feeCents, let submissions) = effect {
+                return "fee \(feeCents) cents to pending of \(writer), \(submissions) submissions"
+            }
+            return "approved"
+        case .orderRejected(_, let reason):
+            return "reason \"\(reason)\""
+        case .orderCompleted:
+            if case .completion(let writer, let feeCents) = effect {
+                return "fee \(feeCents) cents from pending to available of \(writer)"
+            }
+            return "completed"
+        case .orderCancelled(_, let reason):
+            return "reason \"\(reason)\""
+        default:
+            return ""
+        }
+    }
+}
+
+extension TenantReadModels {
+    mutating func foldOrder(_ recorded: RecordedEvent) {
+        let event = recorded.event
+        let order: Name
+        let status: OrderStatus
+        switch event.data {
+        case .orderPlaced(let placed, _, _, _): (order, status) = (placed, .placed)
+        case .orderAccepted(let accepted, _): (order, status) = (accepted, .accepted)
+        case .jobAssigned(let assigned, _, _): (order, status) = (assigned, .assigned)
+        case .orderSubmitted(let submitted, _): (order, status) = (submitted, .submitted)
+        case .orderApproved(let approved): (order, status) = (approved, .approved)
+        case .orderRejected(let rejected, _): (order, status) = (rejected, .rejected)
+        case .orderCompleted(let completed): (order, status) = (completed, .completed)
+        case .orderCancelled(let cancelled, _): (order, status) = (cancelled, .cancelled)
+        default: return
+        }
+        orderTable[order, default: OrderView(order: order, status: status)].fold(recorded, status: status)
+    }
+
+    /// Every order, sorted by order id.
+    public func orders() -> [OrderView] {
+        orderTable.values.sorted { $0.order < $1.order }
+    }
+
+    /// The order `order`, or nil when none of its events was folded.
+    public func order(_ order: Name) -> OrderView? {
+        orderTable[order]
+    }
+}
+
+extension OrderView {
+    mutating func fold(_ recorded: RecordedEvent, status: OrderStatus) {
+        self.status = status
+        switch recorded.event.data {
+        case .orderPlaced(_, let client, let title, let priceCents):
+            self.client = client
+            self.title = title
+            self.priceCents = priceCents
+        case .orderAccepted(_, let manager):
+            self.manager = manager
+        case .jobAssigned(_, let writer, let feeCents):
+            self.writer = writer
+            self.feeCents = feeCents
+        case .orderSubmitted(_, let submissions):
+            self.submissions = submissions
+        default:
+            // Approvals and completions carry the writer and fee in their effect, but the
+            // order's own fields are those of its folded events only.
+            break
+        }
+        history.append(
+            OrderHistoryEntry(
+                position: recorded.position, at: recorded.event.at, actor: recorded.event.actor,
+                data: recorded.event.data, effect: recorded.effect))
+    }
+}

@@ -1,0 +1,143 @@
+/// The read models of EVENTS.md section 4, folded in memory from the log.
+///
+/// Choices where EVENTS.md is silent (each reproduces the sample fixture's expected files):
+/// - An approval's `submissions` are fixed with its writer and fee (`Effect.approval`): as of
+///   a time, an approval whose `order.submitted` is later still counts its submissions in the
+///   writer's invoice.
+/// - An order's own fields (`writer`, `fee_cents`, `submissions`, ...) come only from its
+///   folded events, never from the effects of approvals or completions, so as of a time they
+///   may be null on an approved order whose writer is paid.
+/// - An invitation's `email`, `role` and `expires_at` come only from `invitation.created`; the
+///   role an acceptance grants is its fixed effect and goes to the user.
+/// - The audit trail's time range is inclusive at both ends.
+
+/// Which appended events a read model folds.
+public enum AsOf: Sendable, Hashable {
+    /// Every appended event.
+    case end
+    /// The appended events with position <= P.
+    case position(UInt64)
+    /// The appended events whose business time `at` <= T, in log order, with the effects
+    /// fixed when each was appended.
+    case time(Timestamp)
+
+    /// Whether the appended event at `position` with business time `at` is folded.
+    @inlinable
+    public func includes(position: UInt64, at: Timestamp) -> Bool {
+        switch self {
+        case .end: true
+        case .position(let last): position <= last
+        case .time(let time): at <= time
+        }
+    }
+}
+
+/// All read models, for all tenants, folded from `RecordedEvent`s in log order.
+///
+/// A pure fold: `fold` never fails and never reads anything but the recorded event (its
+/// event and its fixed effect), so a fold as of a position or a time gives the same figures
+/// whatever happened later in the log.
+///
+/// ```swift
+/// var models = ReadModels(asOf: .time(endOfFebruary))
+/// for recorded in log { models.fold(recorded) }   // events after the as-of point are skipped
+/// if let acme = models.tenant("acme") {
+///     for balance in acme.balances() { print(balance.worker, balance.availableCents) }
+/// }
+/// ```
+public struct ReadModels: Sendable {
+    /// The filter: which appended events this fold takes into account.
+    public let asOf: AsOf
+    /// The position of the last event offered to `fold` (folded or skipped), 0 before any.
+    public private(set) var lastPosition: UInt64 = 0
+    /// Index of each tenant's models in `tenantModels`, so that folding mutates them in place.
+    var tenantIndexes: [Name: Int] = [:]
+    var tenantModels: [TenantReadModels] = []
+
+    /// Empty read models that will fold the events `asOf` selects.
+    public init(asOf: AsOf = .end) {
+        self.asOf = asOf
+    }
+
+    /// Folds the next appended event of the log; skips it when the as-of filter excludes it.
+    /// Events must come in log order (increasing positions).
+    public mutating func fold(_ recorded: RecordedEvent) {
+        precondition(recorded.position > lastPosition, "events must be folded in log order")
+        lastPosition = recorded.position
+        guard asOf.includes(position: recorded.position, at: recorded.event.at) else { return }
+        let tenant = recorded.event.tenant
+        let index: Int
+        if let existing = tenantIndexes[tenant] {
+            index = existing
+        } else {
+            index = tenantModels.count
+            tenantModels.append(TenantReadModels(tenant: tenant, asOf: asOf))
+            tenantIndexes[tenant] = index
+        }
+        tenantModels[index].fold(recorded)
+    }
+
+    /// The tenants with at least one folded event, sorted by UTF-8 bytes.
+    public var tenants: [Name] {
+        tenantIndexes.keys.sorted()
+    }
+
+    /// The read models of one tenant, or nil when none of its events was folded.
+    public func tenant(_ tenant: Name) -> TenantReadModels? {
+        guard let index = tenantIndexes[tenant] else { return nil }
+        return tenantModels[index]
+    }
+}
+
+/// The read models of one tenant. Every list a query returns is sorted deterministically
+/// (by entity id in UTF-8 byte order, or by log position).
+public struct TenantReadModels: Sendable {
+    /// The tenant these models belong to.
+    public let tenant: Name
+    /// The as-of time T of a fold `.time(T)`, nil otherwise.
+    public let asOfTime: Timestamp?
+    /// The number of this tenant's events that were folded (its audit trail's length).
+    public internal(set) var auditCount: Int = 0
+    /// The latest business time among this tenant's folded events.
+    public internal(set) var latestAt: Timestamp
+
+    var balanceTable: [Name: WorkerBalance] = [:]
+    /// The latest folded `fixed_monthly_cents` per worker, shown by draft invoices.
+    var fixedMonthlyTable: [Name: Int64] = [:]
+    var invoiceTable: [InvoiceKey: InvoiceTally] = [:]
+    var orderTable: [Name: OrderView] = [:]
+    var invitationTable: [Name: InvitationRecord] = [:]
+    var userTable: [Name: Role] = [:]
+    var subscriptionRecord: SubscriptionView? = nil
+    var journalTable: [JournalAccount: Int64] = [:]
+    var transferList: [JournalTransfer] = []
+    var auditList: [AuditEntry] = []
+
+    init(tenant: Name, asOf: AsOf) {
+        self.tenant = tenant
+        if case .time(let time) = asOf {
+            asOfTime = time
+        } else {
+            asOfTime = nil
+        }
+        latestAt = Timestamp(microseconds: .min)
+    }
+
+    /// The time invitation expiry is judged at: T for a fold as of time T, else the latest
+    /// `at` among this tenant's folded events, so that the same log always gives the same answer.
+    public var statusTime: Timestamp { asOfTime ?? latestAt }
+
+    mutating func fold(_ recorded: RecordedEvent) {
+        let event = recorded.event
+        auditCount += 1
+        if latestAt < event.at { latestAt = event.at }
+        foldAudit(recorded)
+        if let (worker, movement) = BalanceMovement.of(event, effect: recorded.effect) {
+            foldBalance(worker: worker, movement: movement)
+        }
+        foldAccess(recorded)
+        foldOrder(recorded)
+        foldInvoice(recorded)
+        foldJournal(recorded)
+    }
+}
