@@ -95,19 +95,28 @@ struct MetadataProblem: Error {
     init(_ reason: String) { self.reason = reason }
 }
 
-/// The first 16 bytes of every batch's uncompressed bytes, so that `zstd -dc` output
-/// alone tells which positions its records hold:
+/// The first 24 bytes of every batch's uncompressed bytes, so that `zstd -dc` output
+/// alone tells which positions its records hold and their times:
 ///
-///     0 [4] tag "LLB1"    4 u64 first position    12 u32 record count
+///     0 [4] tag "LLB1"    4 u64 first position    12 u32 record count    16 i64 base time
+///
+/// The base time is what the first record's time difference is taken from (the time of
+/// the record before the batch, or anything: it only has to be the same on both sides).
 enum BatchHeader {
-    static let byteCount = 16
+    static let byteCount = 24
     /// "LLB1" read as a little-endian u32.
     static let tag: UInt32 = 0x3142_4C4C
 
-    static func encode(firstPosition: UInt64, recordCount: UInt32, at pointer: UnsafeMutableRawPointer) {
+    static func encode(firstPosition: UInt64, recordCount: UInt32, baseAt: Int64, at pointer: UnsafeMutableRawPointer) {
         pointer.storeLittleEndian(tag, at: 0)
         pointer.storeLittleEndian(firstPosition, at: 4)
         pointer.storeLittleEndian(recordCount, at: 12)
+        pointer.storeLittleEndian(baseAt, at: 16)
+    }
+
+    /// The base time of a batch whose header checked out.
+    static func baseAt(_ batch: UnsafeRawBufferPointer) -> Int64 {
+        batch.baseAddress!.loadLittleEndian(at: 16, as: Int64.self)
     }
 
     /// Checks a batch's header against its metadata; returns why it does not match, or nil.

@@ -76,7 +76,8 @@ final class BatchSealer {
 
             batchBuffer.removeAll()
             batchBuffer.reserve(contentBytes)
-            BatchHeader.encode(firstPosition: firstPosition, recordCount: recordCount, at: batchBuffer.base)
+            BatchHeader.encode(firstPosition: firstPosition, recordCount: recordCount,
+                               baseAt: records.previousAt(ofRecordAt: index), at: batchBuffer.base)
             batchBuffer.count = BatchHeader.byteCount
             let start = records.range(ofRecordAt: index).lowerBound
             let stop = records.range(ofRecordAt: end - 1).upperBound

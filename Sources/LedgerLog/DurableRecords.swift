@@ -49,6 +49,8 @@ final class RecordFetcher {
         var content: [UInt8]
         /// Start offset of each record in `content`.
         var recordOffsets: [Int]
+        /// The time before each record (what its time difference is taken from).
+        var previousAts: [Int64]
     }
 
     private static let cachedBatchesMax = 4
@@ -72,9 +74,10 @@ final class RecordFetcher {
         precondition(recordIndex >= 0 && recordIndex < batch.recordOffsets.count, "the batch holds the position")
         return batch.content.withUnsafeBytes { content in
             var cursor = batch.recordOffsets[recordIndex]
+            var at = batch.previousAts[recordIndex]
             var problem: String?
             guard let view = RecordCodec.decode(content.baseAddress!, &cursor, end: content.count, position: position,
-                                                problem: &problem) else {
+                                                previousAt: &at, problem: &problem) else {
                 preconditionFailure("a batch whose framing was checked decodes: \(problem ?? "")")
             }
             return body(view)
@@ -104,18 +107,24 @@ final class RecordFetcher {
         }
         let content = try decoder.load(file: file, offset: location.offset, metadata: metadata)
         var recordOffsets: [Int] = []
+        var previousAts: [Int64] = []
         recordOffsets.reserveCapacity(Int(metadata.recordCount))
+        previousAts.reserveCapacity(Int(metadata.recordCount))
         let base = content.baseAddress!
         var cursor = BatchHeader.byteCount
+        var at = BatchHeader.baseAt(content)
         for position in metadata.firstPosition...metadata.lastPosition {
             recordOffsets.append(cursor)
+            previousAts.append(at)
             var problem: String?
-            guard RecordCodec.decode(base, &cursor, end: content.count, position: position, problem: &problem) != nil else {
+            guard RecordCodec.decode(base, &cursor, end: content.count, position: position, previousAt: &at,
+                                     problem: &problem) != nil else {
                 throw LogError.corrupt(file: segmentPath, offset: location.offset, position: position,
                                        reason: "record framing: \(problem ?? "bad framing")")
             }
         }
         if cache.count == Self.cachedBatchesMax { cache.removeFirst() }
-        cache.append(CachedBatch(firstPosition: metadata.firstPosition, content: Array(content), recordOffsets: recordOffsets))
+        cache.append(CachedBatch(firstPosition: metadata.firstPosition, content: Array(content), recordOffsets: recordOffsets,
+                                 previousAts: previousAts))
     }
 }

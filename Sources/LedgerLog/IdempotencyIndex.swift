@@ -6,6 +6,12 @@
 ///
 /// Memory: the table doubles when three quarters full, so it holds 21 to 43 bytes per
 /// record (a 10M-record log: 16M slots, 256 MiB).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 struct IdempotencyIndex: ~Copyable {
     private struct Slot {
         var hash: UInt64
@@ -15,6 +21,7 @@ struct IdempotencyIndex: ~Copyable {
 
     private var slots: UnsafeMutablePointer<Slot>
     private var capacity: Int
+    private var memory: SlotMemory
     private(set) var count = 0
     private let hashMask: UInt64
     private let seed: Int
@@ -25,8 +32,8 @@ struct IdempotencyIndex: ~Copyable {
     ///   - hashBits: keep only this many low bits of each hash (testing collisions).
     init(expectedCount: Int, hashBits: Int? = nil) {
         capacity = Self.capacity(for: expectedCount)
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: Slot(hash: 0, position: 0), count: capacity)
+        memory = SlotMemory(bytes: capacity * MemoryLayout<Slot>.stride)
+        slots = memory.base.bindMemory(to: Slot.self, capacity: capacity)
         if let hashBits, hashBits < 64 {
             hashMask = (UInt64(1) << UInt64(hashBits)) - 1
         } else {
@@ -35,7 +42,7 @@ struct IdempotencyIndex: ~Copyable {
         seed = Int.random(in: .min ... .max)
     }
 
-    deinit { slots.deallocate() }
+    deinit { memory.free() }
 
     private static func capacity(for count: Int) -> Int {
         var capacity = slotsMin
@@ -77,12 +84,13 @@ struct IdempotencyIndex: ~Copyable {
 
     private mutating func grow() {
         let newCapacity = capacity * 2
-        let newSlots = UnsafeMutablePointer<Slot>.allocate(capacity: newCapacity)
-        newSlots.initialize(repeating: Slot(hash: 0, position: 0), count: newCapacity)
+        let newMemory = SlotMemory(bytes: newCapacity * MemoryLayout<Slot>.stride)
+        let newSlots = newMemory.base.bindMemory(to: Slot.self, capacity: newCapacity)
         for index in 0..<capacity where slots[index].position != 0 {
             Self.place(slots[index], in: newSlots, mask: newCapacity - 1)
         }
-        slots.deallocate()
+        memory.free()
+        memory = newMemory
         slots = newSlots
         capacity = newCapacity
     }
@@ -100,5 +108,48 @@ struct IdempotencyIndex: ~Copyable {
         var value = hash &* 0x9E37_79B9_7F4A_7C15
         value ^= value >> 29
         return value
+    }
+}
+
+/// Zero-filled memory for the slot table (zero bytes are empty slots). Large tables
+/// are mapped with transparent huge pages where the system offers them: every insert
+/// and lookup touches a random slot, and with 4 KiB pages each would also miss the TLB.
+struct SlotMemory {
+    private static let hugePageBytes = 2 * 1_024 * 1_024
+    let base: UnsafeMutableRawPointer
+    private let mapped: UnsafeMutableRawPointer?
+    private let mappedBytes: Int
+
+    init(bytes: Int) {
+        precondition(bytes > 0, "a table has slots")
+        #if os(Linux)
+        if bytes >= Self.hugePageBytes {
+            // Over-map by one huge page so the table can start on a huge page boundary.
+            let length = bytes + Self.hugePageBytes
+            let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            if let address, address != MAP_FAILED {
+                let aligned = (Int(bitPattern: address) + Self.hugePageBytes - 1) & ~(Self.hugePageBytes - 1)
+                base = UnsafeMutableRawPointer(bitPattern: aligned)!
+                _ = madvise(base, bytes, MADV_HUGEPAGE)
+                mapped = address
+                mappedBytes = length
+                return
+            }
+        }
+        #endif
+        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        mapped = nil
+        mappedBytes = 0
+    }
+
+    func free() {
+        #if os(Linux)
+        if let mapped {
+            munmap(mapped, mappedBytes)
+            return
+        }
+        #endif
+        base.deallocate()
     }
 }

@@ -250,10 +250,12 @@ final class BatchDecoder {
         let end = content.count
         var cursor = BatchHeader.byteCount
         var position = metadata.firstPosition
+        var at = BatchHeader.baseAt(content)
         let last = metadata.lastPosition
         while position <= last {
             var problem: String? = nil
-            guard let view = RecordCodec.decode(base, &cursor, end: end, position: position, problem: &problem) else {
+            guard let view = RecordCodec.decode(base, &cursor, end: end, position: position, previousAt: &at,
+                                                problem: &problem) else {
                 throw LogError.corrupt(file: file, offset: offset, position: position,
                                        reason: "record \(position - metadata.firstPosition) of the batch: \(problem ?? "bad framing")")
             }

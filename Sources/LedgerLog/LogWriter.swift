@@ -297,7 +297,7 @@ public final class LogWriter: @unchecked Sendable {
         precondition(!flushInProgress && flushing.count == 0, "one flush at a time")
         flushInProgress = true
         swap(&staged, &flushing)
-        staged.removeAll(nextPosition: lastStaged + 1)
+        staged.removeAll(nextPosition: lastStaged + 1, baseAt: flushing.lastAt)
         let previous = durable
         let records = flushing
         let segmentCount = segments.count
@@ -318,7 +318,7 @@ public final class LogWriter: @unchecked Sendable {
                 batches.append(firstPosition: batch.firstPosition, segmentIndex: batch.segmentIndex, offset: batch.offset)
             }
             durable = flushed.head
-            flushing.removeAll(nextPosition: flushed.head.position + 1)
+            flushing.removeAll(nextPosition: flushed.head.position + 1, baseAt: 0)
             syncs += 1
         case .failure(let error):
             poison = .poisoned(reason: error.description)

@@ -68,4 +68,37 @@ import Testing
             #expect(LedgerDirectory.firstPosition(ofSegmentNamed: name) == nil, "\(name)")
         }
     }
+
+    @Test(arguments: [Int64(0), 1, -1, 1_000_000, -86_400_000_000, Int64.max, Int64.min])
+    func zigzagRoundTrips(value: Int64) {
+        #expect(RecordCodec.unzigzag(RecordCodec.zigzag(value)) == value)
+        if value.magnitude < 1 << 40 { #expect(RecordCodec.zigzag(value) <= value.magnitude * 2) }
+    }
+
+    @Test func zigzagKeepsSmallDifferencesSmall() {
+        #expect(RecordCodec.zigzag(0) == 0 && RecordCodec.zigzag(-1) == 1 && RecordCodec.zigzag(1) == 2)
+        #expect(RecordCodec.zigzag(Int64.min) == UInt64.max)
+    }
+
+    /// Times far apart (wrapping differences) and in any order survive the difference encoding.
+    @Test func recordTimesRoundTripInAnyOrder() throws {
+        let times: [Int64] = [0, Int64.max, Int64.min, -1, 1_772_619_300_000_000, 1_772_619_200_000_000, 5]
+        let buffer = ByteBuffer()
+        var previous: Int64 = 42
+        for at in times {
+            RecordCodec.encode(tenant: UnsafeRawBufferPointer(start: nil, count: 0), id: UnsafeRawBufferPointer(start: nil, count: 0),
+                               type: 65_535, at: at, previousAt: previous, actor: UnsafeRawBufferPointer(start: nil, count: 0),
+                               payload: UnsafeRawBufferPointer(start: nil, count: 0), into: buffer)
+            previous = at
+        }
+        var cursor = 0
+        var at: Int64 = 42
+        for expected in times {
+            var problem: String?
+            let view = try #require(RecordCodec.decode(UnsafeRawPointer(buffer.base), &cursor, end: buffer.count, position: 1,
+                                                       previousAt: &at, problem: &problem))
+            #expect(view.at == expected && view.type == 65_535)
+        }
+        #expect(cursor == buffer.count)
+    }
 }

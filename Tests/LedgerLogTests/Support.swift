@@ -9,7 +9,7 @@ struct TemporaryDirectory {
         var template = Array((NSTemporaryDirectory() + "/\(label)-XXXXXX").utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A path inside the directory.
@@ -102,6 +102,10 @@ func readFile(_ path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
+/// Replaces a file's contents (plain write, no fsync: Foundation's `Data.write` syncs,
+/// which would make the byte-by-byte damage tests crawl).
 func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let file = try FileDescriptor.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+    try bytes.withUnsafeBytes { try file.write($0, at: 0) }
+    file.close()
 }

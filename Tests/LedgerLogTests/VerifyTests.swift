@@ -50,6 +50,7 @@ import Testing
         }
         #expect(reader.verify().isValid)
         #expect(flips > 2_000)
+        print("bit flip test: \(flips) flips, all detected")
     }
 
     /// A batch rewritten with a different but self-consistent frame and checksums still

@@ -3,7 +3,8 @@ import Testing
 @testable import LedgerLog
 
 /// Parses `zstd -dc` output of a segment, written from docs/FORMAT.md alone: batch
-/// headers ("LLB1", u64 first position, u32 count) each followed by their records.
+/// headers ("LLB1", u64 first position, u32 count, i64 base time) each followed by
+/// their records (time as a zigzag varint difference from the previous record's).
 func parseDecompressedSegment(_ bytes: [UInt8]) throws -> [LogRecord] {
     var records: [LogRecord] = []
     var offset = 0
@@ -30,11 +31,13 @@ func parseDecompressedSegment(_ bytes: [UInt8]) throws -> [LogRecord] {
         guard Array(try take(4)) == Array("LLB1".utf8) else { throw TestFailure("no batch header at \(offset - 4)") }
         let first = try littleEndian(8)
         let count = try littleEndian(4)
+        var at = Int64(bitPattern: try littleEndian(8))
         for index in 0..<count {
             let tenant = Array(try take(Int(try varint())))
             let id = Array(try take(Int(try varint())))
             let type = UInt16(try varint())
-            let at = Int64(bitPattern: try littleEndian(8))
+            let zigzag = try varint()
+            at = at &+ (Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))
             let actor = Array(try take(Int(try varint())))
             let payload = Array(try take(Int(try varint())))
             records.append(LogRecord(position: first + index, tenant: tenant, id: id, type: type, at: at, actor: actor,
