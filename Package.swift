@@ -45,7 +45,12 @@ let package = Package(
             name: "ledger",
             dependencies: ["Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog"]),
+        // Appends until killed; LedgerLogTests runs it and SIGKILLs it to test recovery.
+        .executableTarget(
+            name: "ledger-log-crash-child",
+            dependencies: ["LedgerLog"]
+        ),
+        .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog", "ledger-log-crash-child"]),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ledger"]),
     ]
