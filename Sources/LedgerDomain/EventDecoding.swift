@@ -5,7 +5,7 @@ import LedgerEngine
 ///
 /// One pass over the bytes, no intermediate tree for the known fields, and a `String` made
 /// only for the values kept. Unknown `data` fields and `metadata` go through the generic
-/// canonicaliser (`CanonicalJSON`); unknown top-level fields are checked the same way and
+/// canonicaliser (`CanonicalJSONCodec`); unknown top-level fields are checked the same way and
 /// dropped.
 ///
 /// ```swift
@@ -49,7 +49,7 @@ public enum EventLineParser {
 
     /// True for a line holding only spaces, tabs or CR (or nothing): EVENTS.md ignores it.
     public static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
-        for byte in line where byte != ASCII.space && byte != ASCII.tab && byte != ASCII.carriageReturn {
+        for byte in line where byte != CodecByte.space && byte != CodecByte.tab && byte != CodecByte.carriageReturn {
             return false
         }
         return true
@@ -101,7 +101,7 @@ private struct EventLineReader: ~Copyable {
 
     mutating func readEvent() throws(EventLineFailure) -> Event {
         scanner.skipWhitespace()
-        guard scanner.peek() == ASCII.openBrace else {
+        guard scanner.peek() == CodecByte.openBrace else {
             if scanner.isAtEnd { throw EventLineFailure("the line is blank") }
             throw scanner.mismatch("the line must be a JSON object")
         }
@@ -118,15 +118,15 @@ private struct EventLineReader: ~Copyable {
         var discarded: [UInt8] = []
 
         scanner.skipWhitespace()
-        if scanner.peek() == ASCII.closeBrace {
+        if scanner.peek() == CodecByte.closeBrace {
             scanner.offset += 1
         } else {
             members: while true {
                 scanner.skipWhitespace()
-                guard scanner.peek() == ASCII.quote else { throw scanner.syntaxError("expected a key string") }
+                guard scanner.peek() == CodecByte.quote else { throw scanner.syntaxError("expected a key string") }
                 let key = try scanner.readString()
                 scanner.skipWhitespace()
-                try scanner.expect(ASCII.colon, "':'")
+                try scanner.expect(CodecByte.colon, "':'")
                 scanner.skipWhitespace()
                 if let field = TopLevelField(key.bytes) {
                     guard seen & field.rawValue == 0 else { throw EventLineFailure("duplicate key \"\(field.name)\"") }
@@ -138,7 +138,7 @@ private struct EventLineReader: ~Copyable {
                     case .type: type = try readType()
                     case .at: at = try readTimestamp(field: "at")
                     case .data:
-                        guard scanner.peek() == ASCII.openBrace else { throw scanner.mismatch("data must be an object") }
+                        guard scanner.peek() == CodecByte.openBrace else { throw scanner.mismatch("data must be an object") }
                         if let type {
                             data = try readData(of: type)
                         } else {
@@ -146,7 +146,7 @@ private struct EventLineReader: ~Copyable {
                             deferredDataOffset = scanner.offset
                             discarded.removeAll(keepingCapacity: true)
                             do {
-                                try CanonicalJSON.copyValue(from: &scanner, depth: 1, into: &discarded)
+                                try CanonicalJSONCodec.copyValue(from: &scanner, depth: 1, into: &discarded)
                             } catch {
                                 throw error.inField("data")
                             }
@@ -154,19 +154,19 @@ private struct EventLineReader: ~Copyable {
                     }
                 } else {
                     guard unknownKeys.insert(Array(key.bytes)).inserted else {
-                        throw EventLineFailure("duplicate key \(CanonicalJSON.quoted(key.bytes))")
+                        throw EventLineFailure("duplicate key \(CanonicalJSONCodec.quoted(key.bytes))")
                     }
                     discarded.removeAll(keepingCapacity: true)
                     do {
-                        try CanonicalJSON.copyValue(from: &scanner, depth: 1, into: &discarded)
+                        try CanonicalJSONCodec.copyValue(from: &scanner, depth: 1, into: &discarded)
                     } catch {
-                        throw error.inField("field \(CanonicalJSON.quoted(key.bytes))")
+                        throw error.inField("field \(CanonicalJSONCodec.quoted(key.bytes))")
                     }
                 }
                 scanner.skipWhitespace()
                 switch scanner.peek() {
-                case ASCII.comma: scanner.offset += 1
-                case ASCII.closeBrace:
+                case CodecByte.comma: scanner.offset += 1
+                case CodecByte.closeBrace:
                     scanner.offset += 1
                     break members
                 default: throw scanner.syntaxError("expected ',' or '}'")
@@ -193,7 +193,7 @@ private struct EventLineReader: ~Copyable {
 
     /// `id` or `actor`: a string of 1 to 64 code points.
     private mutating func readCodePointLimitedName(field: StaticString) throws(EventLineFailure) -> Name {
-        guard scanner.peek() == ASCII.quote else {
+        guard scanner.peek() == CodecByte.quote else {
             throw scanner.mismatch("\(field) must be a string")
         }
         let string = try scanner.readString()
@@ -205,36 +205,37 @@ private struct EventLineReader: ~Copyable {
     }
 
     private mutating func readTenant() throws(EventLineFailure) -> Name {
-        guard scanner.peek() == ASCII.quote else {
+        guard scanner.peek() == CodecByte.quote else {
             throw scanner.mismatch("tenant must be a string")
         }
         let bytes = try scanner.readString().bytes
-        guard UTF8Check.isTenant(bytes) else {
-            throw EventLineFailure("tenant must match [a-z0-9][a-z0-9-]{0,62}, got \(CanonicalJSON.quoted(bytes))")
+        guard CodecUTF8.isTenant(bytes) else {
+            throw EventLineFailure("tenant must match [a-z0-9][a-z0-9-]{0,62}, got \(CanonicalJSONCodec.quoted(bytes))")
         }
         return Name(String(decoding: bytes, as: UTF8.self))
     }
 
     private mutating func readType() throws(EventLineFailure) -> EventType {
-        guard scanner.peek() == ASCII.quote else {
+        guard scanner.peek() == CodecByte.quote else {
             throw scanner.mismatch("type must be a string")
         }
         let bytes = try scanner.readString().bytes
         guard let type = EventFields.type(named: bytes) else {
-            throw EventLineFailure("unknown type \(CanonicalJSON.quoted(bytes))")
+            throw EventLineFailure("unknown type \(CanonicalJSONCodec.quoted(bytes))")
         }
         return type
     }
 
     /// `at` or `data.expires_at`.
-    private mutating func readTimestamp(field: String) throws(EventLineFailure) -> Timestamp {
-        guard scanner.peek() == ASCII.quote else {
-            throw scanner.mismatch("\(field) must be a timestamp string")
+    /// (`field` is an autoclosure: its name is only built for a refusal.)
+    private mutating func readTimestamp(field: @autoclosure () -> String) throws(EventLineFailure) -> Timestamp {
+        guard scanner.peek() == CodecByte.quote else {
+            throw scanner.mismatch("\(field()) must be a timestamp string")
         }
         let bytes = try scanner.readString().bytes
-        switch TimeText.parseTimestamp(bytes) {
+        switch CodecCalendar.parseTimestamp(bytes) {
         case .success(let microseconds): return Timestamp(microseconds: microseconds)
-        case .failure(let problem): throw EventLineFailure("\(field) \(CanonicalJSON.quoted(bytes)): \(problem)")
+        case .failure(let problem): throw EventLineFailure("\(field()) \(CanonicalJSONCodec.quoted(bytes)): \(problem)")
         }
     }
 
@@ -246,18 +247,18 @@ private struct EventLineReader: ~Copyable {
         let fields = EventFields.fields(of: type)
         var values = EventFieldValues()
         var seen: UInt32 = 0
-        var extras: [CanonicalJSON.Member] = []
-        try scanner.expect(ASCII.openBrace, "'{'")
+        var extras: [CanonicalJSONCodec.Member] = []
+        try scanner.expect(CodecByte.openBrace, "'{'")
         scanner.skipWhitespace()
-        if scanner.peek() == ASCII.closeBrace {
+        if scanner.peek() == CodecByte.closeBrace {
             scanner.offset += 1
         } else {
             members: while true {
                 scanner.skipWhitespace()
-                guard scanner.peek() == ASCII.quote else { throw scanner.syntaxError("expected a key string") }
+                guard scanner.peek() == CodecByte.quote else { throw scanner.syntaxError("expected a key string") }
                 let key = try scanner.readString()
                 scanner.skipWhitespace()
-                try scanner.expect(ASCII.colon, "':'")
+                try scanner.expect(CodecByte.colon, "':'")
                 scanner.skipWhitespace()
                 if let index = fields.firstIndex(where: { key.bytes.matchesLiteral($0.name) }) {
                     let bit: UInt32 = 1 << index
@@ -267,7 +268,7 @@ private struct EventLineReader: ~Copyable {
                 } else {
                     var value: [UInt8] = []
                     do {
-                        try CanonicalJSON.copyValue(from: &scanner, depth: 2, into: &value)
+                        try CanonicalJSONCodec.copyValue(from: &scanner, depth: 2, into: &value)
                     } catch {
                         throw error.inField("data.\(String(decoding: key.bytes, as: UTF8.self))")
                     }
@@ -275,8 +276,8 @@ private struct EventLineReader: ~Copyable {
                 }
                 scanner.skipWhitespace()
                 switch scanner.peek() {
-                case ASCII.comma: scanner.offset += 1
-                case ASCII.closeBrace:
+                case CodecByte.comma: scanner.offset += 1
+                case CodecByte.closeBrace:
                     scanner.offset += 1
                     break members
                 default: throw scanner.syntaxError("expected ',' or '}'")
@@ -292,12 +293,12 @@ private struct EventLineReader: ~Copyable {
         var extrasText = ""
         if !extras.isEmpty {
             do {
-                try CanonicalJSON.sortMembers(&extras)
+                try CanonicalJSONCodec.sortMembers(&extras)
             } catch {
                 throw error.inField("data")
             }
             var output: [UInt8] = []
-            CanonicalJSON.appendObject(extras, to: &output)
+            CanonicalJSONCodec.appendObject(extras, to: &output)
             extrasText = String(decoding: output, as: UTF8.self)
         }
         return (values.eventData(of: type), extrasText)
@@ -318,35 +319,35 @@ private struct EventLineReader: ~Copyable {
         case .period:
             let bytes = try readString(field, expecting: "a YYYY-MM string")
             guard let period = Period.parse(bytes) else {
-                throw EventLineFailure("data.\(field.name) must be YYYY-MM with a month 01-12, got \(CanonicalJSON.quoted(bytes))")
+                throw EventLineFailure("data.\(field.name) must be YYYY-MM with a month 01-12, got \(CanonicalJSONCodec.quoted(bytes))")
             }
             values.period = period
         case .role:
             let bytes = try readString(field, expecting: "one of admin, manager, client, writer")
             guard let role = EventFields.role(named: bytes) else {
-                throw EventLineFailure("data.\(field.name) must be one of admin, manager, client, writer, got \(CanonicalJSON.quoted(bytes))")
+                throw EventLineFailure("data.\(field.name) must be one of admin, manager, client, writer, got \(CanonicalJSONCodec.quoted(bytes))")
             }
             values.code = role.rawValue
         case .change:
             let expected = "one of created, upgraded, downgraded, cancelled, reactivated"
             let bytes = try readString(field, expecting: expected)
             guard let change = EventFields.change(named: bytes) else {
-                throw EventLineFailure("data.\(field.name) must be \(expected), got \(CanonicalJSON.quoted(bytes))")
+                throw EventLineFailure("data.\(field.name) must be \(expected), got \(CanonicalJSONCodec.quoted(bytes))")
             }
             values.code = change.rawValue
         case .risk:
             let bytes = try readString(field, expecting: "one of low, medium, high, critical")
             guard let risk = EventFields.risk(named: bytes) else {
-                throw EventLineFailure("data.\(field.name) must be one of low, medium, high, critical, got \(CanonicalJSON.quoted(bytes))")
+                throw EventLineFailure("data.\(field.name) must be one of low, medium, high, critical, got \(CanonicalJSONCodec.quoted(bytes))")
             }
             values.code = risk.rawValue
         case .metadata:
-            guard scanner.peek() == ASCII.openBrace else {
+            guard scanner.peek() == CodecByte.openBrace else {
                 throw scanner.mismatch("data.\(field.name) must be an object")
             }
             var output: [UInt8] = []
             do {
-                try CanonicalJSON.copyValue(from: &scanner, depth: 2, into: &output)
+                try CanonicalJSONCodec.copyValue(from: &scanner, depth: 2, into: &output)
             } catch {
                 throw error.inField("data.\(field.name)")
             }
@@ -356,18 +357,18 @@ private struct EventLineReader: ~Copyable {
 
     /// The decoded bytes of a string field, or a refusal naming what was expected.
     private mutating func readString(_ field: EventFieldSpec, expecting expected: String) throws(EventLineFailure) -> UnsafeRawBufferPointer {
-        guard scanner.peek() == ASCII.quote else {
+        guard scanner.peek() == CodecByte.quote else {
             throw scanner.mismatch("data.\(field.name) must be \(expected)")
         }
         return try scanner.readString().bytes
     }
 
     private mutating func readInteger(_ field: EventFieldSpec, minimum: Int64) throws(EventLineFailure) -> Int64 {
-        let expected = "an integer in [\(minimum), 10^12]"
-        guard let first = scanner.peek(), first == ASCII.minus || ASCII.isDigit(first) else {
-            if scanner.peek() == ASCII.quote {
+        var expected: String { "an integer in [\(minimum), 10^12]" }
+        guard let first = scanner.peek(), first == CodecByte.minus || CodecByte.isDigit(first) else {
+            if scanner.peek() == CodecByte.quote {
                 let bytes = try scanner.readString().bytes
-                throw EventLineFailure("data.\(field.name) must be \(expected), got the string \(CanonicalJSON.quoted(bytes))")
+                throw EventLineFailure("data.\(field.name) must be \(expected), got the string \(CanonicalJSONCodec.quoted(bytes))")
             }
             throw scanner.mismatch("data.\(field.name) must be \(expected)")
         }

@@ -3,7 +3,7 @@
 /// Writes events as canonical JSON lines: the top-level fields in the fixed order `id`,
 /// `tenant`, `type`, `at`, `actor`, `data`; `at` and `expires_at` in canonical timestamp
 /// form; `data` holding the known fields and the extras merged, keys sorted by UTF-8 bytes;
-/// strings and numbers as `CanonicalJSON` spells them; no white space.
+/// strings and numbers as `CanonicalJSONCodec` spells them; no white space.
 ///
 /// `EventLineParser.parse` of a written line (without its "\n") gives back an equal event,
 /// and two events equal as JSON values are written with the same bytes.
@@ -20,19 +20,19 @@ public enum EventLineWriter {
     /// a canonical JSON object without the type's own field names, `metadata` a JSON object.
     /// Anything else is a broken invariant and stops the program.
     public static func write(_ event: Event, into output: inout [UInt8]) {
-        CanonicalJSON.append("{\"id\":", to: &output)
-        CanonicalJSON.appendString(event.id.string, to: &output)
-        CanonicalJSON.append(",\"tenant\":", to: &output)
-        CanonicalJSON.appendString(event.tenant.string, to: &output)
-        CanonicalJSON.append(",\"type\":\"", to: &output)
-        CanonicalJSON.append(EventFields.typeNames[Int(event.type.rawValue) - 1], to: &output)
-        CanonicalJSON.append("\",\"at\":\"", to: &output)
+        CanonicalJSONCodec.append("{\"id\":", to: &output)
+        CanonicalJSONCodec.appendString(event.id.string, to: &output)
+        CanonicalJSONCodec.append(",\"tenant\":", to: &output)
+        CanonicalJSONCodec.appendString(event.tenant.string, to: &output)
+        CanonicalJSONCodec.append(",\"type\":\"", to: &output)
+        CanonicalJSONCodec.append(EventFields.typeNames[Int(event.type.rawValue) - 1], to: &output)
+        CanonicalJSONCodec.append("\",\"at\":\"", to: &output)
         event.at.appendCanonical(to: &output)
-        CanonicalJSON.append("\",\"actor\":", to: &output)
-        CanonicalJSON.appendString(event.actor.string, to: &output)
-        CanonicalJSON.append(",\"data\":", to: &output)
+        CanonicalJSONCodec.append("\",\"actor\":", to: &output)
+        CanonicalJSONCodec.appendString(event.actor.string, to: &output)
+        CanonicalJSONCodec.append(",\"data\":", to: &output)
         appendData(event.data, extras: event.extras, to: &output)
-        CanonicalJSON.append("}\n", to: &output)
+        CanonicalJSONCodec.append("}\n", to: &output)
     }
 
     /// The canonical JSON line of `event`, without the trailing "\n".
@@ -46,7 +46,7 @@ public enum EventLineWriter {
     private static func appendData(_ data: EventData, extras: String, to output: inout [UInt8]) {
         let values = EventFieldValues(data)
         let fields = EventFields.sortedTable[Int(data.type.rawValue) - 1]
-        output.append(ASCII.openBrace)
+        output.append(CodecByte.openBrace)
         var isFirst = true
         if extras.isEmpty {
             for field in fields where field.kind != .metadata || values.metadata != nil {
@@ -68,13 +68,13 @@ public enum EventLineWriter {
                 appendExtra(member, isFirst: &isFirst, to: &output)
             }
         }
-        output.append(ASCII.closeBrace)
+        output.append(CodecByte.closeBrace)
     }
 
-    private static func extrasMembers(_ extras: String, type: EventType) -> [CanonicalJSON.Member] {
+    private static func extrasMembers(_ extras: String, type: EventType) -> [CanonicalJSONCodec.Member] {
         var copy = extras
         let parsed = copy.withUTF8 { buffer in
-            Result { () throws(EventLineFailure) in try CanonicalJSON.members(ofObjectText: UnsafeRawBufferPointer(buffer)) }
+            Result { () throws(EventLineFailure) in try CanonicalJSONCodec.members(ofObjectText: UnsafeRawBufferPointer(buffer)) }
         }
         guard case .success(let members) = parsed else {
             preconditionFailure("Event.extras must be a JSON object: \(extras)")
@@ -88,36 +88,36 @@ public enum EventLineWriter {
         return members
     }
 
-    private static func appendExtra(_ member: CanonicalJSON.Member, isFirst: inout Bool, to output: inout [UInt8]) {
-        if !isFirst { output.append(ASCII.comma) }
+    private static func appendExtra(_ member: CanonicalJSONCodec.Member, isFirst: inout Bool, to output: inout [UInt8]) {
+        if !isFirst { output.append(CodecByte.comma) }
         isFirst = false
-        member.key.withUnsafeBytes { CanonicalJSON.appendString($0, to: &output) }
-        output.append(ASCII.colon)
+        member.key.withUnsafeBytes { CanonicalJSONCodec.appendString($0, to: &output) }
+        output.append(CodecByte.colon)
         output.append(contentsOf: member.value)
     }
 
     private static func appendMember(_ field: EventFieldSpec, _ values: EventFieldValues, isFirst: inout Bool, to output: inout [UInt8]) {
-        if !isFirst { output.append(ASCII.comma) }
+        if !isFirst { output.append(CodecByte.comma) }
         isFirst = false
-        output.append(ASCII.quote)
-        CanonicalJSON.append(field.name, to: &output)
-        output.append(ASCII.quote)
-        output.append(ASCII.colon)
+        output.append(CodecByte.quote)
+        CanonicalJSONCodec.append(field.name, to: &output)
+        output.append(CodecByte.quote)
+        output.append(CodecByte.colon)
         switch field.kind {
         case .identifier:
-            CanonicalJSON.appendString(values.name(slot: field.slot).string, to: &output)
+            CanonicalJSONCodec.appendString(values.name(slot: field.slot).string, to: &output)
         case .text:
-            CanonicalJSON.appendString(values.text, to: &output)
+            CanonicalJSONCodec.appendString(values.text, to: &output)
         case .integer:
             appendDecimal(values.integer, to: &output)
         case .timestamp:
-            output.append(ASCII.quote)
+            output.append(CodecByte.quote)
             values.timestamp.appendCanonical(to: &output)
-            output.append(ASCII.quote)
+            output.append(CodecByte.quote)
         case .period:
-            output.append(ASCII.quote)
+            output.append(CodecByte.quote)
             values.period.appendText(to: &output)
-            output.append(ASCII.quote)
+            output.append(CodecByte.quote)
         case .role:
             appendName(Role(rawValue: values.code)?.name, to: &output)
         case .change:
@@ -126,7 +126,7 @@ public enum EventLineWriter {
             appendName(Risk(rawValue: values.code)?.name, to: &output)
         case .metadata:
             let metadata = values.metadata ?? ""
-            guard let canonical = try? CanonicalJSON.canonicalObject(metadata) else {
+            guard let canonical = try? CanonicalJSONCodec.canonicalObject(metadata) else {
                 preconditionFailure("audit.recorded metadata must be a JSON object: \(metadata)")
             }
             output.append(contentsOf: canonical)
@@ -135,12 +135,12 @@ public enum EventLineWriter {
 
     private static func appendName(_ name: String?, to output: inout [UInt8]) {
         guard let name else { preconditionFailure("enum case without a name") }
-        CanonicalJSON.appendString(name, to: &output)
+        CanonicalJSONCodec.appendString(name, to: &output)
     }
 
     /// Appends a decimal integer without building a String.
     static func appendDecimal(_ value: Int64, to output: inout [UInt8]) {
-        if value < 0 { output.append(ASCII.minus) }
+        if value < 0 { output.append(CodecByte.minus) }
         var magnitude = value.magnitude
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
@@ -148,7 +148,7 @@ public enum EventLineWriter {
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             repeat {
-                buffer[count] = ASCII.zero + UInt8(magnitude % 10)
+                buffer[count] = CodecByte.zero + UInt8(magnitude % 10)
                 magnitude /= 10
                 count += 1
             } while magnitude > 0

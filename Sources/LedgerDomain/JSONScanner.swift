@@ -3,7 +3,7 @@
 /// over the bytes of one line without building a tree.
 ///
 /// Both the typed event decoder (`EventLineParser`) and the generic canonicaliser
-/// (`CanonicalJSON`, for unknown fields and metadata) read through it, so every byte of a
+/// (`CanonicalJSONCodec`, for unknown fields and metadata) read through it, so every byte of a
 /// line is held to the same rules.
 
 /// Why a line is invalid: the message of its `invalid` refusal.
@@ -50,7 +50,7 @@ struct JSONNumberToken {
     var isInteger: Bool { !hasFraction && !hasExponent }
 }
 
-enum ASCII {
+enum CodecByte {
     static let quote: UInt8 = 0x22
     static let backslash: UInt8 = 0x5C
     static let slash: UInt8 = 0x2F
@@ -106,7 +106,7 @@ struct JSONLineScanner: ~Copyable {
     }
 
     @inline(__always) mutating func skipWhitespace() {
-        while offset < bytes.count, ASCII.isWhitespace(bytes[offset]) {
+        while offset < bytes.count, CodecByte.isWhitespace(bytes[offset]) {
             offset += 1
         }
     }
@@ -132,10 +132,10 @@ struct JSONLineScanner: ~Copyable {
     func describeValue() -> String? {
         guard let first = peek() else { return nil }
         switch first {
-        case ASCII.quote: return "a string"
-        case ASCII.openBrace: return "an object"
-        case ASCII.openBracket: return "an array"
-        case ASCII.minus, ASCII.zero...ASCII.nine: return "a number"
+        case CodecByte.quote: return "a string"
+        case CodecByte.openBrace: return "an object"
+        case CodecByte.openBracket: return "an array"
+        case CodecByte.minus, CodecByte.zero...CodecByte.nine: return "a number"
         case UInt8(ascii: "t"): return startsWith("true") ? "true" : nil
         case UInt8(ascii: "f"): return startsWith("false") ? "false" : nil
         case UInt8(ascii: "n"): return startsWith("null") ? "null" : nil
@@ -158,7 +158,7 @@ struct JSONLineScanner: ~Copyable {
 
     /// Reads the string whose opening quote is at the cursor and moves past its closing quote.
     mutating func readString() throws(EventLineFailure) -> JSONStringSlice {
-        precondition(offset < bytes.count && bytes[offset] == ASCII.quote, "readString called off a quote")
+        precondition(offset < bytes.count && bytes[offset] == CodecByte.quote, "readString called off a quote")
         let base = bytes.baseAddress!
         let end = bytes.count
         let start = offset + 1
@@ -174,11 +174,11 @@ struct JSONLineScanner: ~Copyable {
             }
             guard index < end else { throw syntaxError("unterminated string", at: end) }
             let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if byte == ASCII.quote {
+            if byte == CodecByte.quote {
                 offset = index + 1
                 return JSONStringSlice(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), scalarCount: scalarCount)
             }
-            if byte == ASCII.backslash {
+            if byte == CodecByte.backslash {
                 return try readEscapedString(start: start, firstEscape: index, scalarCount: scalarCount)
             }
             index = try validateCharacter(byte, at: index)
@@ -201,13 +201,13 @@ struct JSONLineScanner: ~Copyable {
         while true {
             guard index < end else { throw syntaxError("unterminated string", at: end) }
             let byte = bytes[index]
-            if byte == ASCII.quote {
+            if byte == CodecByte.quote {
                 appendToScratch(segmentStart..<index)
                 offset = index + 1
                 let decoded = UnsafeRawBufferPointer(rebasing: scratch![outputStart..<scratchCount])
                 return JSONStringSlice(bytes: decoded, scalarCount: scalarCount)
             }
-            if byte == ASCII.backslash {
+            if byte == CodecByte.backslash {
                 appendToScratch(segmentStart..<index)
                 index = try decodeEscape(at: index)
                 segmentStart = index
@@ -258,20 +258,20 @@ struct JSONLineScanner: ~Copyable {
         guard index + 1 < bytes.count else { throw syntaxError("unterminated string", at: bytes.count) }
         let decoded: UInt8
         switch bytes[index + 1] {
-        case ASCII.quote: decoded = ASCII.quote
-        case ASCII.backslash: decoded = ASCII.backslash
-        case ASCII.slash: decoded = ASCII.slash
+        case CodecByte.quote: decoded = CodecByte.quote
+        case CodecByte.backslash: decoded = CodecByte.backslash
+        case CodecByte.slash: decoded = CodecByte.slash
         case UInt8(ascii: "b"): decoded = 0x08
         case UInt8(ascii: "f"): decoded = 0x0C
-        case UInt8(ascii: "n"): decoded = ASCII.lineFeed
-        case UInt8(ascii: "r"): decoded = ASCII.carriageReturn
-        case UInt8(ascii: "t"): decoded = ASCII.tab
+        case UInt8(ascii: "n"): decoded = CodecByte.lineFeed
+        case UInt8(ascii: "r"): decoded = CodecByte.carriageReturn
+        case UInt8(ascii: "t"): decoded = CodecByte.tab
         case UInt8(ascii: "u"):
             let unit = try readHex4(at: index + 2)
             switch unit {
             case 0xD800...0xDBFF:
                 let lowIndex = index + 6
-                guard lowIndex + 1 < bytes.count, bytes[lowIndex] == ASCII.backslash, bytes[lowIndex + 1] == UInt8(ascii: "u") else {
+                guard lowIndex + 1 < bytes.count, bytes[lowIndex] == CodecByte.backslash, bytes[lowIndex + 1] == UInt8(ascii: "u") else {
                     throw syntaxError("lone surrogate \\u\(Self.hex4(unit)): a high surrogate must be followed by a \\u low surrogate", at: index)
                 }
                 let low = try readHex4(at: lowIndex + 2)
@@ -300,7 +300,7 @@ struct JSONLineScanner: ~Copyable {
             let byte = bytes[position]
             let digit: UInt32
             switch byte {
-            case ASCII.zero...ASCII.nine: digit = UInt32(byte - ASCII.zero)
+            case CodecByte.zero...CodecByte.nine: digit = UInt32(byte - CodecByte.zero)
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
             default: throw syntaxError("\\u must be followed by 4 hexadecimal digits", at: position)
@@ -349,8 +349,8 @@ struct JSONLineScanner: ~Copyable {
     @inline(__always) static func wordNeedsAttention(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ (ones &* UInt64(ASCII.quote))
-        let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
+        let quotes = word ^ (ones &* UInt64(CodecByte.quote))
+        let backslashes = word ^ (ones &* UInt64(CodecByte.backslash))
         let hasQuote = (quotes &- ones) & ~quotes
         let hasBackslash = (backslashes &- ones) & ~backslashes
         let hasControl = (word &- ones &* 0x20) & ~word
@@ -370,27 +370,27 @@ struct JSONLineScanner: ~Copyable {
         let start = offset
         var index = offset
         let end = bytes.count
-        let isNegative = index < end && bytes[index] == ASCII.minus
+        let isNegative = index < end && bytes[index] == CodecByte.minus
         if isNegative { index += 1 }
         let integerStart = index
-        guard index < end, ASCII.isDigit(bytes[index]) else {
+        guard index < end, CodecByte.isDigit(bytes[index]) else {
             throw syntaxError(isNegative ? "expected a digit after '-'" : "expected a JSON value", at: index)
         }
-        if bytes[index] == ASCII.zero {
+        if bytes[index] == CodecByte.zero {
             index += 1
-            if index < end, ASCII.isDigit(bytes[index]) {
+            if index < end, CodecByte.isDigit(bytes[index]) {
                 throw syntaxError("leading zeros are not allowed in numbers", at: integerStart)
             }
         } else {
-            while index < end, ASCII.isDigit(bytes[index]) { index += 1 }
+            while index < end, CodecByte.isDigit(bytes[index]) { index += 1 }
         }
         let integerDigits = integerStart..<index
         var fractionDigits = index..<index
         var hasFraction = false
-        if index < end, bytes[index] == ASCII.dot {
+        if index < end, bytes[index] == CodecByte.dot {
             index += 1
             let fractionStart = index
-            while index < end, ASCII.isDigit(bytes[index]) { index += 1 }
+            while index < end, CodecByte.isDigit(bytes[index]) { index += 1 }
             guard index > fractionStart else { throw syntaxError("expected a digit after '.'", at: index) }
             fractionDigits = fractionStart..<index
             hasFraction = true
@@ -400,12 +400,12 @@ struct JSONLineScanner: ~Copyable {
         var hasExponent = false
         if index < end, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < end, bytes[index] == ASCII.minus || bytes[index] == ASCII.plus {
-                exponentIsNegative = bytes[index] == ASCII.minus
+            if index < end, bytes[index] == CodecByte.minus || bytes[index] == CodecByte.plus {
+                exponentIsNegative = bytes[index] == CodecByte.minus
                 index += 1
             }
             let exponentStart = index
-            while index < end, ASCII.isDigit(bytes[index]) { index += 1 }
+            while index < end, CodecByte.isDigit(bytes[index]) { index += 1 }
             guard index > exponentStart else { throw syntaxError("expected a digit in the exponent", at: index) }
             exponentDigits = exponentStart..<index
             hasExponent = true
@@ -426,7 +426,7 @@ struct JSONLineScanner: ~Copyable {
         guard digits.count <= 18 else { return nil }
         var value: Int64 = 0
         for index in digits {
-            value = value * 10 + Int64(bytes[index] - ASCII.zero)
+            value = value * 10 + Int64(bytes[index] - CodecByte.zero)
         }
         if token.isNegative && value != 0 { return nil }
         return value <= maximum ? value : nil

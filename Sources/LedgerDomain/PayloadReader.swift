@@ -75,7 +75,7 @@ struct PayloadReader {
     mutating func readUTF8(_ field: StaticString) throws(PayloadError) -> UnsafeRawBufferPointer {
         let start = offset
         let slice = try readBytes(field)
-        guard UTF8Check.scalarCount(slice) != nil else { throw failure(field, at: start, "invalid UTF-8") }
+        guard CodecUTF8.scalarCount(slice) != nil else { throw failure(field, at: start, "invalid UTF-8") }
         return slice
     }
 
@@ -145,15 +145,15 @@ struct PayloadReader {
 
     /// Checks that `slice` is a JSON object written exactly in canonical form.
     @discardableResult
-    func checkCanonicalObject(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int) throws(PayloadError) -> [CanonicalJSON.Member] {
-        let members: [CanonicalJSON.Member]
+    func checkCanonicalObject(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int) throws(PayloadError) -> [CanonicalJSONCodec.Member] {
+        let members: [CanonicalJSONCodec.Member]
         do {
-            members = try CanonicalJSON.members(ofObjectText: slice)
+            members = try CanonicalJSONCodec.members(ofObjectText: slice)
         } catch {
             throw failure(field, at: start, "not a JSON object: \(error.message)")
         }
         var canonical: [UInt8] = []
-        CanonicalJSON.appendObject(members, to: &canonical)
+        CanonicalJSONCodec.appendObject(members, to: &canonical)
         guard canonical.elementsEqual(slice) else { throw failure(field, at: start, "JSON not in canonical form") }
         return members
     }
@@ -167,7 +167,7 @@ struct PayloadReader {
     // MARK: The record's own fields
 
     func recordTenant(_ tenant: UnsafeRawBufferPointer) throws(PayloadError) -> Name {
-        guard UTF8Check.isTenant(tenant) else {
+        guard CodecUTF8.isTenant(tenant) else {
             throw PayloadError(type: type, field: "tenant", offset: nil, reason: "does not match [a-z0-9][a-z0-9-]{0,62}")
         }
         return Name(String(decoding: tenant, as: UTF8.self))
@@ -175,7 +175,7 @@ struct PayloadReader {
 
     /// `id` or `actor`: UTF-8 of 1 to 64 code points.
     func recordName(_ bytes: UnsafeRawBufferPointer, field: String) throws(PayloadError) -> Name {
-        guard let count = UTF8Check.scalarCount(bytes) else {
+        guard let count = CodecUTF8.scalarCount(bytes) else {
             throw PayloadError(type: type, field: field, offset: nil, reason: "invalid UTF-8")
         }
         guard count >= 1 && count <= EventLineParser.identifierScalarsMax else {
@@ -187,7 +187,7 @@ struct PayloadReader {
 
 /// UTF-8 checks over raw bytes (the payload's strings were valid when written; a
 /// corrupt record must not turn into a repaired string).
-enum UTF8Check {
+enum CodecUTF8 {
     /// The number of Unicode scalars in `bytes`, or nil when they are not valid UTF-8
     /// (Unicode table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
     static func scalarCount(_ bytes: UnsafeRawBufferPointer) -> Int? {
@@ -228,8 +228,8 @@ enum UTF8Check {
         guard bytes.count >= 1 && bytes.count <= EventLineParser.tenantBytesMax else { return false }
         for index in 0..<bytes.count {
             let byte = bytes[index]
-            let isLetterOrDigit = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || ASCII.isDigit(byte)
-            guard isLetterOrDigit || (index > 0 && byte == ASCII.minus) else { return false }
+            let isLetterOrDigit = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || CodecByte.isDigit(byte)
+            guard isLetterOrDigit || (index > 0 && byte == CodecByte.minus) else { return false }
         }
         return true
     }

@@ -19,18 +19,18 @@ enum TimestampProblem: Error, CustomStringConvertible {
         case .offset: "UTC offsets are not allowed, end with 'Z'"
         case .missingZone: "missing the final 'Z' (UTC)"
         case .fractionTooLong: "more than 6 fraction digits"
-        case .month(let month): "month \(TimeText.twoDigits(month)) is not 01-12"
+        case .month(let month): "month \(CodecCalendar.twoDigits(month)) is not 01-12"
         case .day(let day, let year, let month):
-            "day \(TimeText.twoDigits(day)) does not exist in \(TimeText.fourDigits(year))-\(TimeText.twoDigits(month))"
-        case .hour(let hour): "hour \(TimeText.twoDigits(hour)) is not 00-23"
-        case .minute(let minute): "minute \(TimeText.twoDigits(minute)) is not 00-59"
-        case .second(let second): "second \(TimeText.twoDigits(second)) is not 00-59 (no leap seconds)"
+            "day \(CodecCalendar.twoDigits(day)) does not exist in \(CodecCalendar.fourDigits(year))-\(CodecCalendar.twoDigits(month))"
+        case .hour(let hour): "hour \(CodecCalendar.twoDigits(hour)) is not 00-23"
+        case .minute(let minute): "minute \(CodecCalendar.twoDigits(minute)) is not 00-59"
+        case .second(let second): "second \(CodecCalendar.twoDigits(second)) is not 00-59 (no leap seconds)"
         }
     }
 }
 
 /// Calendar arithmetic and digit helpers shared by the text forms.
-enum TimeText {
+enum CodecCalendar {
     static let microsecondsPerSecond: Int64 = 1_000_000
     static let secondsPerDay: Int64 = 86_400
     static let fractionDigitsMax = 6
@@ -74,7 +74,7 @@ enum TimeText {
     @inline(__always) static func digits(_ bytes: UnsafeRawBufferPointer, at index: Int, count: Int) -> Int? {
         var value = 0
         for position in index..<index + count {
-            let digit = bytes[position] &- ASCII.zero
+            let digit = bytes[position] &- CodecByte.zero
             guard digit < 10 else { return nil }
             value = value * 10 + Int(digit)
         }
@@ -93,7 +93,7 @@ enum TimeText {
         for _ in 1..<count { divisor *= 10 }
         var rest = value
         while divisor > 0 {
-            output.append(ASCII.zero + UInt8(rest / divisor % 10))
+            output.append(CodecByte.zero + UInt8(rest / divisor % 10))
             rest %= divisor
             divisor /= 10
         }
@@ -103,8 +103,8 @@ enum TimeText {
     static func parseTimestamp(_ bytes: UnsafeRawBufferPointer) -> Result<Int64, TimestampProblem> {
         // YYYY-MM-DDTHH:MM:SS is 19 bytes, then Z or a fraction and Z.
         guard bytes.count >= 19,
-              bytes[4] == ASCII.minus, bytes[7] == ASCII.minus, bytes[10] == UInt8(ascii: "T"),
-              bytes[13] == ASCII.colon, bytes[16] == ASCII.colon,
+              bytes[4] == CodecByte.minus, bytes[7] == CodecByte.minus, bytes[10] == UInt8(ascii: "T"),
+              bytes[13] == CodecByte.colon, bytes[16] == CodecByte.colon,
               let year = digits(bytes, at: 0, count: 4), let month = digits(bytes, at: 5, count: 2),
               let day = digits(bytes, at: 8, count: 2), let hour = digits(bytes, at: 11, count: 2),
               let minute = digits(bytes, at: 14, count: 2), let second = digits(bytes, at: 17, count: 2)
@@ -112,23 +112,23 @@ enum TimeText {
         var index = 19
         guard index < bytes.count else { return .failure(.missingZone) }
         var fraction: Int64 = 0
-        if bytes[index] == ASCII.dot {
+        if bytes[index] == CodecByte.dot {
             index += 1
             let fractionStart = index
-            while index < bytes.count, ASCII.isDigit(bytes[index]) {
+            while index < bytes.count, CodecByte.isDigit(bytes[index]) {
                 index += 1
             }
             let fractionCount = index - fractionStart
             guard fractionCount > 0 else { return .failure(.shape) }
             guard fractionCount <= fractionDigitsMax else { return .failure(.fractionTooLong) }
             for position in fractionStart..<index {
-                fraction = fraction * 10 + Int64(bytes[position] - ASCII.zero)
+                fraction = fraction * 10 + Int64(bytes[position] - CodecByte.zero)
             }
             for _ in fractionCount..<fractionDigitsMax { fraction *= 10 }
         }
         guard index < bytes.count else { return .failure(.missingZone) }
         guard bytes[index] == UInt8(ascii: "Z") else {
-            return .failure(bytes[index] == ASCII.plus || bytes[index] == ASCII.minus ? .offset : .shape)
+            return .failure(bytes[index] == CodecByte.plus || bytes[index] == CodecByte.minus ? .offset : .shape)
         }
         guard index + 1 == bytes.count else { return .failure(.shape) }
         guard (1...12).contains(month) else { return .failure(.month(month)) }
@@ -145,9 +145,9 @@ enum TimeText {
 
 extension Timestamp {
     /// The first instant with a text form: 0000-01-01T00:00:00Z.
-    public static let textMinimum = Timestamp(microseconds: TimeText.days(year: 0, month: 1, day: 1) * TimeText.secondsPerDay * TimeText.microsecondsPerSecond)
+    public static let textMinimum = Timestamp(microseconds: CodecCalendar.days(year: 0, month: 1, day: 1) * CodecCalendar.secondsPerDay * CodecCalendar.microsecondsPerSecond)
     /// The last instant with a text form: 9999-12-31T23:59:59.999999Z.
-    public static let textMaximum = Timestamp(microseconds: TimeText.days(year: 10_000, month: 1, day: 1) * TimeText.secondsPerDay * TimeText.microsecondsPerSecond - 1)
+    public static let textMaximum = Timestamp(microseconds: CodecCalendar.days(year: 10_000, month: 1, day: 1) * CodecCalendar.secondsPerDay * CodecCalendar.microsecondsPerSecond - 1)
 
     /// Parses the timestamp grammar of EVENTS.md: exactly `YYYY-MM-DDTHH:MM:SS[.f]Z`, with
     /// upper-case `T` and `Z`, 1 to 6 fraction digits, a real calendar date, hours 00-23,
@@ -157,8 +157,8 @@ extension Timestamp {
     /// Timestamp(parsing: "2026-03-04T10:15:00.5Z".utf8)?.canonical  // "2026-03-04T10:15:00.5Z"
     /// ```
     public init?(parsing text: some Collection<UInt8>) {
-        let parsed = text.withContiguousStorageIfAvailable { TimeText.parseTimestamp(UnsafeRawBufferPointer($0)) }
-            ?? Array(text).withUnsafeBytes { TimeText.parseTimestamp($0) }
+        let parsed = text.withContiguousStorageIfAvailable { CodecCalendar.parseTimestamp(UnsafeRawBufferPointer($0)) }
+            ?? Array(text).withUnsafeBytes { CodecCalendar.parseTimestamp($0) }
         guard case .success(let microseconds) = parsed else { return nil }
         self.init(microseconds: microseconds)
     }
@@ -176,37 +176,37 @@ extension Timestamp {
 
     /// Appends `canonical`'s bytes to `output` (no allocation beyond `output`'s growth).
     public func appendCanonical(to output: inout [UInt8]) {
-        let microsecondsPerDay = TimeText.secondsPerDay * TimeText.microsecondsPerSecond
+        let microsecondsPerDay = CodecCalendar.secondsPerDay * CodecCalendar.microsecondsPerSecond
         var days = microseconds / microsecondsPerDay
         var rest = microseconds % microsecondsPerDay
         if rest < 0 {
             rest += microsecondsPerDay
             days -= 1
         }
-        let date = TimeText.civil(days: days)
-        if date.year < 0 { output.append(ASCII.minus) }
+        let date = CodecCalendar.civil(days: days)
+        if date.year < 0 { output.append(CodecByte.minus) }
         let yearDigits = max(4, String(date.year.magnitude).count)
-        TimeText.appendDigits(Int(date.year.magnitude), count: yearDigits, to: &output)
-        output.append(ASCII.minus)
-        TimeText.appendDigits(date.month, count: 2, to: &output)
-        output.append(ASCII.minus)
-        TimeText.appendDigits(date.day, count: 2, to: &output)
+        CodecCalendar.appendDigits(Int(date.year.magnitude), count: yearDigits, to: &output)
+        output.append(CodecByte.minus)
+        CodecCalendar.appendDigits(date.month, count: 2, to: &output)
+        output.append(CodecByte.minus)
+        CodecCalendar.appendDigits(date.day, count: 2, to: &output)
         output.append(UInt8(ascii: "T"))
-        let secondOfDay = Int(rest / TimeText.microsecondsPerSecond)
-        TimeText.appendDigits(secondOfDay / 3600, count: 2, to: &output)
-        output.append(ASCII.colon)
-        TimeText.appendDigits(secondOfDay / 60 % 60, count: 2, to: &output)
-        output.append(ASCII.colon)
-        TimeText.appendDigits(secondOfDay % 60, count: 2, to: &output)
-        var fraction = Int(rest % TimeText.microsecondsPerSecond)
+        let secondOfDay = Int(rest / CodecCalendar.microsecondsPerSecond)
+        CodecCalendar.appendDigits(secondOfDay / 3600, count: 2, to: &output)
+        output.append(CodecByte.colon)
+        CodecCalendar.appendDigits(secondOfDay / 60 % 60, count: 2, to: &output)
+        output.append(CodecByte.colon)
+        CodecCalendar.appendDigits(secondOfDay % 60, count: 2, to: &output)
+        var fraction = Int(rest % CodecCalendar.microsecondsPerSecond)
         if fraction != 0 {
-            var fractionDigits = TimeText.fractionDigitsMax
+            var fractionDigits = CodecCalendar.fractionDigitsMax
             while fraction % 10 == 0 {
                 fraction /= 10
                 fractionDigits -= 1
             }
-            output.append(ASCII.dot)
-            TimeText.appendDigits(fraction, count: fractionDigits, to: &output)
+            output.append(CodecByte.dot)
+            CodecCalendar.appendDigits(fraction, count: fractionDigits, to: &output)
         }
         output.append(UInt8(ascii: "Z"))
     }
@@ -226,9 +226,9 @@ extension Period {
     }
 
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Period? {
-        guard bytes.count == 7, bytes[4] == ASCII.minus,
-              let year = TimeText.digits(bytes, at: 0, count: 4),
-              let month = TimeText.digits(bytes, at: 5, count: 2),
+        guard bytes.count == 7, bytes[4] == CodecByte.minus,
+              let year = CodecCalendar.digits(bytes, at: 0, count: 4),
+              let month = CodecCalendar.digits(bytes, at: 5, count: 2),
               (1...12).contains(month)
         else { return nil }
         return Period(year: Int32(year), month: Int32(month))
@@ -243,9 +243,9 @@ extension Period {
 
     /// Appends `text`'s bytes to `output`.
     public func appendText(to output: inout [UInt8]) {
-        if year < 0 { output.append(ASCII.minus) }
-        TimeText.appendDigits(Int(year.magnitude), count: max(4, String(year.magnitude).count), to: &output)
-        output.append(ASCII.minus)
-        TimeText.appendDigits(Int(month), count: 2, to: &output)
+        if year < 0 { output.append(CodecByte.minus) }
+        CodecCalendar.appendDigits(Int(year.magnitude), count: max(4, String(year.magnitude).count), to: &output)
+        output.append(CodecByte.minus)
+        CodecCalendar.appendDigits(Int(month), count: 2, to: &output)
     }
 }

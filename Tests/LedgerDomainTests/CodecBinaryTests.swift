@@ -62,6 +62,10 @@ struct CodecBinaryTests {
         // fixed pay 100000 = 0xA0 0x8D 0x06; period ordinal 2026*12+0 = 24312 = 0xF8 0xBD 0x01
         #expect(CodecBinary.payload(invoice, .invoice(fixedPayCents: 100_000))
             == [0xA0, 0x8D, 0x06, 0x03] + Array("w-1".utf8) + [0xF8, 0xBD, 0x01, 0x00])
+        let expiry = Timestamp(parsing: "2026-01-09T09:00:00Z".utf8)!
+        let created = event(.invitationCreated(invitation: "inv-1", email: "w1@acme.example", role: .writer, expiresAt: expiry))
+        #expect(CodecBinary.payload(created, .none)
+            == [0x05] + Array("inv-1".utf8) + [0x0F] + Array("w1@acme.example".utf8) + [0x04, 0x80, 0x90, 0xE0, 0x80, 0x98, 0xFC, 0xA3, 0x06, 0x00])
         let invitation = event(.invitationCreated(invitation: "i", email: "e", role: .client,
                                                   expiresAt: Timestamp(microseconds: -1)))
         #expect(CodecBinary.payload(invitation, .none) == [0x01, 0x69, 0x01, 0x65, 0x03, 0x01, 0x00])
@@ -73,7 +77,7 @@ struct CodecBinaryTests {
 
     @Test func randomEventsRoundTripWithTheirEffects() throws {
         var random = CodecRandom(seed: Self.seed)
-        for iteration in 0..<3000 {
+        for iteration in 0..<1500 {
             let (original, effect) = CodecRandomEvents.event(&random)
             let payload = CodecBinary.payload(original, effect)
             switch CodecBinary.decode(original, payload) {
@@ -88,7 +92,7 @@ struct CodecBinaryTests {
 
     @Test func everyTruncatedPayloadIsAnErrorWithItsOffset() {
         var random = CodecRandom(seed: Self.seed ^ 1)
-        for _ in 0..<300 {
+        for _ in 0..<150 {
             let (original, effect) = CodecRandomEvents.event(&random)
             let payload = CodecBinary.payload(original, effect)
             for length in 0..<payload.count {
@@ -109,7 +113,7 @@ struct CodecBinaryTests {
 
     @Test func corruptBytesNeverCrashAndDecodeOnlyToWhatEncodesBackIdentically() {
         var random = CodecRandom(seed: Self.seed ^ 2)
-        for _ in 0..<200 {
+        for _ in 0..<60 {
             let (original, effect) = CodecRandomEvents.event(&random)
             let payload = CodecBinary.payload(original, effect)
             for index in payload.indices {

@@ -80,7 +80,7 @@ struct CodecCanonicalTests {
     @Test func randomEventsExportAndParseBackIdentically() throws {
         let seed: UInt64 = 0xE4_0127
         var random = CodecRandom(seed: seed)
-        for iteration in 0..<3000 {
+        for iteration in 0..<1500 {
             let (original, _) = CodecRandomEvents.event(&random)
             var written: [UInt8] = []
             EventLineWriter.write(original, into: &written)
@@ -97,7 +97,7 @@ struct CodecCanonicalTests {
     @Test func noisySpellingsOfRandomEventsParseToTheSameEventAndExportToTheSameBytes() throws {
         let seed: UInt64 = 0x0015_E5
         var random = CodecRandom(seed: seed)
-        for iteration in 0..<3000 {
+        for iteration in 0..<1500 {
             let (original, _) = CodecRandomEvents.event(&random)
             let noisy = CodecNoisyWriter.line(original, &random)
             switch codecParse(noisy) {

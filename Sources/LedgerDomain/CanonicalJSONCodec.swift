@@ -17,7 +17,7 @@
 ///   otherwise `d1[.d2...dn]e±(p-1)` (`1e21` -> `1e+21`, `1.5e-7` stays `1.5e-7`);
 ///   zero in any spelling (`-0`, `0.0`, `0e9`) is `0`;
 /// - `true`, `false`, `null`.
-enum CanonicalJSON {
+enum CanonicalJSONCodec {
     /// Arrays and objects may nest this deep (the event line's own object counts as 1).
     /// RFC 8259 section 9 lets a parser limit nesting; this one keeps the recursion of
     /// the generic reader far from the stack's end.
@@ -31,15 +31,15 @@ enum CanonicalJSON {
     static func copyValue(from scanner: inout JSONLineScanner, depth: Int, into output: inout [UInt8]) throws(EventLineFailure) {
         guard let first = scanner.peek() else { throw scanner.syntaxError("expected a JSON value") }
         switch first {
-        case ASCII.quote:
+        case CodecByte.quote:
             let string = try scanner.readString()
             appendString(string.bytes, to: &output)
-        case ASCII.openBrace:
+        case CodecByte.openBrace:
             let members = try readMembers(from: &scanner, depth: depth)
             appendObject(members, to: &output)
-        case ASCII.openBracket:
+        case CodecByte.openBracket:
             try copyArray(from: &scanner, depth: depth, into: &output)
-        case ASCII.minus, ASCII.zero...ASCII.nine:
+        case CodecByte.minus, CodecByte.zero...CodecByte.nine:
             let token = try scanner.readNumber()
             appendNumber(token, in: scanner.bytes, to: &output)
         default:
@@ -55,27 +55,27 @@ enum CanonicalJSON {
     /// a key written twice (compared after decoding escapes, byte for byte).
     static func readMembers(from scanner: inout JSONLineScanner, depth: Int) throws(EventLineFailure) -> [Member] {
         guard depth < nestingDepthMax else { throw EventLineFailure("nested deeper than \(nestingDepthMax) levels") }
-        try scanner.expect(ASCII.openBrace, "'{'")
+        try scanner.expect(CodecByte.openBrace, "'{'")
         var members: [Member] = []
         scanner.skipWhitespace()
-        if scanner.peek() == ASCII.closeBrace {
+        if scanner.peek() == CodecByte.closeBrace {
             scanner.offset += 1
             return members
         }
         while true {
             scanner.skipWhitespace()
-            guard scanner.peek() == ASCII.quote else { throw scanner.syntaxError("expected a key string") }
+            guard scanner.peek() == CodecByte.quote else { throw scanner.syntaxError("expected a key string") }
             let key = try scanner.readString()
             scanner.skipWhitespace()
-            try scanner.expect(ASCII.colon, "':'")
+            try scanner.expect(CodecByte.colon, "':'")
             scanner.skipWhitespace()
             var value: [UInt8] = []
             try copyValue(from: &scanner, depth: depth + 1, into: &value)
             members.append((Array(key.bytes), value))
             scanner.skipWhitespace()
             switch scanner.peek() {
-            case ASCII.comma: scanner.offset += 1
-            case ASCII.closeBrace:
+            case CodecByte.comma: scanner.offset += 1
+            case CodecByte.closeBrace:
                 scanner.offset += 1
                 try sortMembers(&members)
                 return members
@@ -94,38 +94,38 @@ enum CanonicalJSON {
     }
 
     static func appendObject(_ members: [Member], to output: inout [UInt8]) {
-        output.append(ASCII.openBrace)
+        output.append(CodecByte.openBrace)
         for (index, member) in members.enumerated() {
-            if index > 0 { output.append(ASCII.comma) }
+            if index > 0 { output.append(CodecByte.comma) }
             member.key.withUnsafeBytes { appendString($0, to: &output) }
-            output.append(ASCII.colon)
+            output.append(CodecByte.colon)
             output.append(contentsOf: member.value)
         }
-        output.append(ASCII.closeBrace)
+        output.append(CodecByte.closeBrace)
     }
 
     private static func copyArray(from scanner: inout JSONLineScanner, depth: Int, into output: inout [UInt8]) throws(EventLineFailure) {
         guard depth < nestingDepthMax else { throw EventLineFailure("nested deeper than \(nestingDepthMax) levels") }
-        try scanner.expect(ASCII.openBracket, "'['")
-        output.append(ASCII.openBracket)
+        try scanner.expect(CodecByte.openBracket, "'['")
+        output.append(CodecByte.openBracket)
         scanner.skipWhitespace()
-        if scanner.peek() == ASCII.closeBracket {
+        if scanner.peek() == CodecByte.closeBracket {
             scanner.offset += 1
-            output.append(ASCII.closeBracket)
+            output.append(CodecByte.closeBracket)
             return
         }
         var first = true
         while true {
             scanner.skipWhitespace()
-            if !first { output.append(ASCII.comma) }
+            if !first { output.append(CodecByte.comma) }
             first = false
             try copyValue(from: &scanner, depth: depth + 1, into: &output)
             scanner.skipWhitespace()
             switch scanner.peek() {
-            case ASCII.comma: scanner.offset += 1
-            case ASCII.closeBracket:
+            case CodecByte.comma: scanner.offset += 1
+            case CodecByte.closeBracket:
                 scanner.offset += 1
-                output.append(ASCII.closeBracket)
+                output.append(CodecByte.closeBracket)
                 return
             default: throw scanner.syntaxError("expected ',' or ']'")
             }
@@ -137,7 +137,7 @@ enum CanonicalJSON {
     static func members(ofObjectText text: UnsafeRawBufferPointer) throws(EventLineFailure) -> [Member] {
         var scanner = JSONLineScanner(text)
         scanner.skipWhitespace()
-        guard scanner.peek() == ASCII.openBrace else {
+        guard scanner.peek() == CodecByte.openBrace else {
             throw scanner.mismatch("must be a JSON object")
         }
         let members = try readMembers(from: &scanner, depth: 0)
@@ -162,17 +162,17 @@ enum CanonicalJSON {
 
     /// Appends `bytes` (valid UTF-8) as a canonical JSON string, quotes included.
     static func appendString(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
-        output.append(ASCII.quote)
+        output.append(CodecByte.quote)
         var segmentStart = 0
         for index in 0..<bytes.count {
             let byte = bytes[index]
-            guard byte < 0x20 || byte == ASCII.quote || byte == ASCII.backslash else { continue }
+            guard byte < 0x20 || byte == CodecByte.quote || byte == CodecByte.backslash else { continue }
             output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[segmentStart..<index]))
             appendEscape(byte, to: &output)
             segmentStart = index + 1
         }
         output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[segmentStart..<bytes.count]))
-        output.append(ASCII.quote)
+        output.append(CodecByte.quote)
     }
 
     static func appendString(_ string: String, to output: inout [UInt8]) {
@@ -181,18 +181,18 @@ enum CanonicalJSON {
     }
 
     private static func appendEscape(_ byte: UInt8, to output: inout [UInt8]) {
-        output.append(ASCII.backslash)
+        output.append(CodecByte.backslash)
         switch byte {
-        case ASCII.quote: output.append(ASCII.quote)
-        case ASCII.backslash: output.append(ASCII.backslash)
-        case ASCII.lineFeed: output.append(UInt8(ascii: "n"))
-        case ASCII.carriageReturn: output.append(UInt8(ascii: "r"))
-        case ASCII.tab: output.append(UInt8(ascii: "t"))
+        case CodecByte.quote: output.append(CodecByte.quote)
+        case CodecByte.backslash: output.append(CodecByte.backslash)
+        case CodecByte.lineFeed: output.append(UInt8(ascii: "n"))
+        case CodecByte.carriageReturn: output.append(UInt8(ascii: "r"))
+        case CodecByte.tab: output.append(UInt8(ascii: "t"))
         case 0x08: output.append(UInt8(ascii: "b"))
         case 0x0C: output.append(UInt8(ascii: "f"))
         default:
             let hexDigits: StaticString = "0123456789abcdef"
-            output.append(contentsOf: [UInt8(ascii: "u"), ASCII.zero, ASCII.zero])
+            output.append(contentsOf: [UInt8(ascii: "u"), CodecByte.zero, CodecByte.zero])
             output.append(hexDigits.utf8Start[Int(byte >> 4)])
             output.append(hexDigits.utf8Start[Int(byte & 0xF)])
         }
@@ -226,57 +226,57 @@ enum CanonicalJSON {
         let integerDigits = UnsafeRawBufferPointer(rebasing: bytes[token.integerDigits])
         // Plain integers (the usual case) print as written, except `-0`.
         if token.isInteger && integerDigits.count <= 21 {
-            if integerDigits.count == 1 && integerDigits[0] == ASCII.zero {
-                output.append(ASCII.zero)
+            if integerDigits.count == 1 && integerDigits[0] == CodecByte.zero {
+                output.append(CodecByte.zero)
                 return
             }
-            if token.isNegative { output.append(ASCII.minus) }
+            if token.isNegative { output.append(CodecByte.minus) }
             output.append(contentsOf: integerDigits)
             return
         }
         var digits = Array(integerDigits)
         digits.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[token.fractionDigits]))
-        guard let firstSignificant = digits.firstIndex(where: { $0 != ASCII.zero }) else {
-            output.append(ASCII.zero)
+        guard let firstSignificant = digits.firstIndex(where: { $0 != CodecByte.zero }) else {
+            output.append(CodecByte.zero)
             return
         }
-        let lastSignificant = digits.lastIndex(where: { $0 != ASCII.zero })!
+        let lastSignificant = digits.lastIndex(where: { $0 != CodecByte.zero })!
         let significant = digits[firstSignificant...lastSignificant]
         // value = 0.<significant> x 10^(pointWithoutExponent + exponent)
         let pointWithoutExponent = integerDigits.count - firstSignificant
-        if token.isNegative { output.append(ASCII.minus) }
+        if token.isNegative { output.append(CodecByte.minus) }
 
-        let exponentText = UnsafeRawBufferPointer(rebasing: bytes[token.exponentDigits]).drop { $0 == ASCII.zero }
+        let exponentText = UnsafeRawBufferPointer(rebasing: bytes[token.exponentDigits]).drop { $0 == CodecByte.zero }
         guard exponentText.count <= 15 else {
             // |exponent| >= 10^15: far outside the plain forms, and beyond Int arithmetic
             // for a line of up to 1 MiB only by the small `pointWithoutExponent - 1`.
             appendScientific(significant, to: &output)
-            output.append(token.exponentIsNegative ? ASCII.minus : ASCII.plus)
+            output.append(token.exponentIsNegative ? CodecByte.minus : CodecByte.plus)
             let adjustment = token.exponentIsNegative ? 1 - pointWithoutExponent : pointWithoutExponent - 1
             output.append(contentsOf: addSmall(adjustment, toDecimal: Array(exponentText)))
             return
         }
         var exponent = 0
-        for digit in exponentText { exponent = exponent * 10 + Int(digit - ASCII.zero) }
+        for digit in exponentText { exponent = exponent * 10 + Int(digit - CodecByte.zero) }
         if token.exponentIsNegative { exponent = -exponent }
         let point = pointWithoutExponent + exponent
         let count = significant.count
         if count <= point && point <= 21 {
             output.append(contentsOf: significant)
-            output.append(contentsOf: repeatElement(ASCII.zero, count: point - count))
+            output.append(contentsOf: repeatElement(CodecByte.zero, count: point - count))
         } else if 0 < point && point <= 21 {
             output.append(contentsOf: significant.prefix(point))
-            output.append(ASCII.dot)
+            output.append(CodecByte.dot)
             output.append(contentsOf: significant.dropFirst(point))
         } else if -6 < point && point <= 0 {
-            output.append(ASCII.zero)
-            output.append(ASCII.dot)
-            output.append(contentsOf: repeatElement(ASCII.zero, count: -point))
+            output.append(CodecByte.zero)
+            output.append(CodecByte.dot)
+            output.append(contentsOf: repeatElement(CodecByte.zero, count: -point))
             output.append(contentsOf: significant)
         } else {
             appendScientific(significant, to: &output)
             let printed = point - 1
-            output.append(printed < 0 ? ASCII.minus : ASCII.plus)
+            output.append(printed < 0 ? CodecByte.minus : CodecByte.plus)
             output.append(contentsOf: String(printed.magnitude).utf8)
         }
     }
@@ -285,7 +285,7 @@ enum CanonicalJSON {
     private static func appendScientific(_ significant: ArraySlice<UInt8>, to output: inout [UInt8]) {
         output.append(significant.first!)
         if significant.count > 1 {
-            output.append(ASCII.dot)
+            output.append(CodecByte.dot)
             output.append(contentsOf: significant.dropFirst())
         }
         output.append(UInt8(ascii: "e"))
@@ -294,7 +294,7 @@ enum CanonicalJSON {
     /// The decimal digits of `magnitude + adjustment`, where `magnitude` (ASCII digits, no
     /// leading zero) is far larger than `adjustment`.
     static func addSmall(_ adjustment: Int, toDecimal magnitude: [UInt8]) -> [UInt8] {
-        var reversed = magnitude.reversed().map { Int($0 - ASCII.zero) }
+        var reversed = magnitude.reversed().map { Int($0 - CodecByte.zero) }
         var carry = adjustment
         var index = 0
         while carry != 0 {
@@ -309,6 +309,6 @@ enum CanonicalJSON {
             index += 1
         }
         while reversed.count > 1 && reversed.last == 0 { reversed.removeLast() }
-        return reversed.reversed().map { UInt8($0) + ASCII.zero }
+        return reversed.reversed().map { UInt8($0) + CodecByte.zero }
     }
 }
