@@ -45,7 +45,8 @@ public struct HistoryGenerator {
     var lineAt: Int64 = 0
     var lineAtStyle = GeneratorBytes.FractionStyle.canonical
 
-    /// The line being written.
+    /// The line being written. Lines are classes (see `GeneratorLine`): a copied generator
+    /// clones them before it writes (`cloneLines()`).
     var line = GeneratorLine()
     /// A second line for bad lines derived from `line`.
     var scratch = GeneratorLine()
@@ -96,6 +97,7 @@ public struct HistoryGenerator {
     /// nothing, once `options.events` lines have been produced.
     public mutating func next(into output: inout [UInt8]) -> Bool {
         guard producedLineCount < options.events else { return false }
+        if !isKnownUniquelyReferenced(&line) { cloneLines() }
         advanceClock()
         if producesBadLines && random.chance(threshold: badLineThreshold) {
             writeBadLine()
@@ -175,6 +177,13 @@ public struct HistoryGenerator {
     }
 
     // MARK: Recent lines
+
+    /// Gives this generator lines of its own: it was copied, and lines are classes.
+    private mutating func cloneLines() {
+        line = line.clone()
+        scratch = scratch.clone()
+        recentLines = recentLines.map { $0.clone() }
+    }
 
     /// Keeps a copy of the valid line just written, for later duplicates and conflicts.
     private mutating func rememberLine() {

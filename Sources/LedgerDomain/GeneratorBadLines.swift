@@ -82,14 +82,8 @@ extension HistoryGenerator {
     /// Rewrites `line` with `edit`, through `scratch`.
     private mutating func applyEdit(_ edit: GeneratorLineEdit) {
         scratch.reset()
-        line.rewrite(edit, into: &scratch.bytes)
+        line.rewrite(edit, into: &scratch)
         swap(&line, &scratch)
-    }
-
-    /// Replaces `line` by raw bytes.
-    private mutating func replaceLine(with text: [UInt8]) {
-        line.reset()
-        line.bytes.append(contentsOf: text)
     }
 
     private static func quoted(_ text: [UInt8]) -> [UInt8] {
@@ -108,22 +102,26 @@ extension HistoryGenerator {
         switch random.below(6) {
         case 0, 1:
             // Cut short (a crash in the middle of a write), on a character boundary.
-            var length = random.inRange(1...line.bytes.count - 1)
+            var length = random.inRange(1...line.count - 1)
             while length > 1 && line.bytes[length] & 0xC0 == 0x80 { length -= 1 }
-            line.bytes.removeSubrange(length...)
+            line.replaceBytes(with: line.bytes(0..<length))
         case 2:
-            line.bytes.insert(UInt8(ascii: ","), at: line.bytes.count - 1)
+            var bytes = Array(line.bytes)
+            bytes.insert(UInt8(ascii: ","), at: bytes.count - 1)
+            line.replaceBytes(with: bytes)
         case 3:
             // `{id:"e-...` : a key without quotes.
-            line.bytes.removeSubrange(4...4)
-            line.bytes.removeSubrange(1...1)
+            var bytes = Array(line.bytes)
+            bytes.removeSubrange(4...4)
+            bytes.removeSubrange(1...1)
+            line.replaceBytes(with: bytes)
         case 4:
             // Two events glued on one line.
-            let copy = line.bytes
-            line.bytes.append(contentsOf: copy)
+            let bytes = Array(line.bytes)
+            line.replaceBytes(with: bytes + bytes)
         default:
             let texts = ["this is not JSON", "<html><body>502 Bad Gateway</body></html>", "{\"id\":", "}", "[{\"id\":\"e-1\"}"]
-            replaceLine(with: Array(texts[random.below(texts.count)].utf8))
+            line.replaceBytes(with: Array(texts[random.below(texts.count)].utf8))
         }
     }
 
@@ -323,7 +321,7 @@ extension HistoryGenerator {
             edit.topReplacement = (GeneratorLine.TopField.at.rawValue, Self.quoted(at))
         }
         line.reset()
-        source.rewrite(edit, into: &line.bytes)
+        source.rewrite(edit, into: &line)
     }
 
     private mutating func writeConflict() {
@@ -343,6 +341,6 @@ extension HistoryGenerator {
             edit.topReplacement = (GeneratorLine.TopField.at.rawValue, Self.quoted(at))
         }
         line.reset()
-        source.rewrite(edit, into: &line.bytes)
+        source.rewrite(edit, into: &line)
     }
 }

@@ -27,7 +27,7 @@ struct GeneratorLineEdit {
 
 extension GeneratorLine {
     /// Writes this line, changed by `edit`, to `output` (no newline).
-    func rewrite(_ edit: GeneratorLineEdit, into output: inout [UInt8]) {
+    func rewrite<Sink: GeneratorByteSink>(_ edit: GeneratorLineEdit, into output: inout Sink) {
         output.append(UInt8(ascii: "{"))
         var isFirst = true
         var topFields = edit.topOrder.filter { $0 != edit.omittedTopField }
@@ -38,21 +38,21 @@ extension GeneratorLine {
             let bounds = topField(index)
             appendKey(keyStart: bounds.key, valueStart: bounds.value, spaced: edit.isSpaced, to: &output)
             if let replacement = edit.topReplacement, replacement.index == index {
-                output.append(contentsOf: replacement.value)
+                GeneratorBytes.append(replacement.value, to: &output)
             } else if index == TopField.data.rawValue {
                 if let dataValue = edit.dataValue {
-                    output.append(contentsOf: dataValue)
+                    GeneratorBytes.append(dataValue, to: &output)
                 } else {
                     rewriteData(edit, into: &output)
                 }
             } else {
-                output.append(contentsOf: bytes[bounds.value..<bounds.end])
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[bounds.value..<bounds.end]))
             }
         }
         output.append(UInt8(ascii: "}"))
     }
 
-    private func rewriteData(_ edit: GeneratorLineEdit, into output: inout [UInt8]) {
+    private func rewriteData<Sink: GeneratorByteSink>(_ edit: GeneratorLineEdit, into output: inout Sink) {
         output.append(UInt8(ascii: "{"))
         var isFirst = true
         let indexes = edit.reversesData ? Array((0..<dataFieldCount).reversed()) : Array(0..<dataFieldCount)
@@ -62,41 +62,41 @@ extension GeneratorLine {
             let bounds = dataField(index)
             appendKey(keyStart: bounds.key, valueStart: bounds.value, spaced: edit.isSpaced, to: &output)
             if let replacement = edit.dataReplacement, replacement.index == index {
-                output.append(contentsOf: replacement.value)
+                GeneratorBytes.append(replacement.value, to: &output)
             } else {
-                output.append(contentsOf: bytes[bounds.value..<bounds.end])
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[bounds.value..<bounds.end]))
             }
         }
         if let added = edit.addedDataField {
             if !isFirst { appendSeparator(spaced: edit.isSpaced, to: &output) }
             output.append(UInt8(ascii: "\""))
-            output.append(contentsOf: added.key)
+            GeneratorBytes.append(added.key, to: &output)
             output.append(UInt8(ascii: "\""))
             output.append(UInt8(ascii: ":"))
-            output.append(contentsOf: added.value)
+            GeneratorBytes.append(added.value, to: &output)
         }
         output.append(UInt8(ascii: "}"))
     }
 
     /// `"key":` as written, or `"key" : ` when spaced.
-    private func appendKey(keyStart: Int, valueStart: Int, spaced: Bool, to output: inout [UInt8]) {
+    private func appendKey<Sink: GeneratorByteSink>(keyStart: Int, valueStart: Int, spaced: Bool, to output: inout Sink) {
         if spaced {
-            output.append(contentsOf: bytes[keyStart..<valueStart - 1])
-            output.append(contentsOf: " : ".utf8)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[keyStart..<valueStart - 1]))
+            GeneratorBytes.append(" : ", to: &output)
         } else {
-            output.append(contentsOf: bytes[keyStart..<valueStart])
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[keyStart..<valueStart]))
         }
     }
 
-    private func appendSeparator(spaced: Bool, to output: inout [UInt8]) {
+    private func appendSeparator<Sink: GeneratorByteSink>(spaced: Bool, to output: inout Sink) {
         output.append(UInt8(ascii: ","))
         if spaced { output.append(UInt8(ascii: " ")) }
     }
 
     /// The raw JSON text of a top-level field's value.
-    func topValue(_ field: TopField) -> ArraySlice<UInt8> {
+    func topValue(_ field: TopField) -> [UInt8] {
         let bounds = topField(field.rawValue)
-        return bytes[bounds.value..<bounds.end]
+        return bytes(bounds.value..<bounds.end)
     }
 
     /// The value of the main amount field, read back from its digits; nil without one.

@@ -68,10 +68,14 @@ struct ReferenceLedger {
     private(set) var lastPosition = 0
 
     /// Checks made, so that tests can see the interesting rules were exercised.
-    private(set) var payoutsAppended = 0
-    private(set) var invoicesAppended = 0
-    private(set) var negativeBalancesSeen = 0
-    private(set) var lateEventsAppended = 0
+    struct Statistics {
+        var payoutsAppended = 0
+        var invoicesAppended = 0
+        var negativeBalancesSeen = 0
+        var lateEventsAppended = 0
+    }
+
+    private(set) var statistics = Statistics()
     private var latestAt = Int64.min
 
     static let lineBytesMax = 1 << 20
@@ -93,15 +97,15 @@ struct ReferenceLedger {
                     && existing.data.isEqual(to: event.data)
                 return same ? .duplicate(position: existing.position) : .refused(code: "conflict", reason: "id reused")
             }
-            var state = tenants[event.tenant] ?? TenantState()
-            if let reason = apply(event, to: &state) {
+            // In place: copying a tenant's state out of the dictionary would copy its tables.
+            if tenants[event.tenant] == nil { tenants[event.tenant] = TenantState() }
+            if let reason = Self.apply(event, to: &tenants[event.tenant]!, statistics: &statistics) {
                 return .refused(code: "rule", reason: reason)
             }
             lastPosition += 1
-            state.events[event.id] = Content(
+            tenants[event.tenant]!.events[event.id] = Content(
                 position: lastPosition, type: event.type, at: event.at, actor: event.actor, data: event.data)
-            tenants[event.tenant] = state
-            if event.at < latestAt { lateEventsAppended += 1 }
+            if event.at < latestAt { statistics.lateEventsAppended += 1 }
             latestAt = max(latestAt, event.at)
             return .appended(position: lastPosition)
         }
@@ -238,15 +242,11 @@ struct ReferenceLedger {
         return negative ? -magnitude : magnitude
     }
 
-    /// Days since 1970-01-01, counted plainly (not the generator's algorithm).
+    /// Days since 1970-01-01 from leap-year counts (not the generator's era algorithm).
     static func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
-        var days: Int64 = 0
-        if year >= 1970 {
-            for y in 1970..<year { days += isLeap(y) ? 366 : 365 }
-        } else {
-            for y in year..<1970 { days -= isLeap(y) ? 366 : 365 }
-        }
-        for m in 1..<month { days += daysInMonth(year: year, month: m) }
+        func leapYearsThrough(_ year: Int64) -> Int64 { year / 4 - year / 100 + year / 400 }
+        var days = 365 * (year - 1970) + leapYearsThrough(year - 1) - leapYearsThrough(1969)
+        for earlierMonth in 1..<month { days += daysInMonth(year: year, month: earlierMonth) }
         return days + day - 1
     }
 
@@ -306,31 +306,22 @@ struct ReferenceLedger {
         return year * 12 + month - 1
     }
 
-    /// The month of an instant as `year * 12 + month - 1`, by walking the calendar.
+    /// The month of an instant as `year * 12 + month - 1`, by searching the calendar.
     static func periodOf(_ microseconds: Int64) -> Int64 {
         var days = microseconds / 86_400_000_000
         if microseconds % 86_400_000_000 < 0 { days -= 1 }
-        var year: Int64 = 1970
-        while days >= (isLeap(year) ? 366 : 365) {
-            days -= isLeap(year) ? 366 : 365
-            year += 1
-        }
-        while days < 0 {
-            year -= 1
-            days += isLeap(year) ? 366 : 365
-        }
+        var year = 1970 + days / 366
+        while daysSince1970(year: year + 1, month: 1, day: 1) <= days { year += 1 }
         var month: Int64 = 1
-        while days >= daysInMonth(year: year, month: month) {
-            days -= daysInMonth(year: year, month: month)
-            month += 1
-        }
+        while month < 12 && daysSince1970(year: year, month: month + 1, day: 1) <= days { month += 1 }
         return year * 12 + month - 1
     }
 
     // MARK: Rules (`rule`)
 
     /// Applies the event to `state`, or returns why the rules refuse it (leaving `state` as it was).
-    private mutating func apply(_ event: ValidEvent, to state: inout TenantState) -> String? {
+    /// Every case checks before it changes anything.
+    private static func apply(_ event: ValidEvent, to state: inout TenantState, statistics: inout Statistics) -> String? {
         let data = event.data
         func bytes(_ key: String) -> [UInt8] { data[key]?.stringBytes ?? [] }
         func integer(_ key: String) -> Int64 {
@@ -402,12 +393,12 @@ struct ReferenceLedger {
             guard !state.issuedInvoices.contains(InvoiceKey(worker: worker, period: period)) else { return "invoice issued" }
             let sign: Int64 = event.type.elementsEqual("bonus.added".utf8) ? 1 : -1
             state.available[worker, default: 0] += sign * integer("amount_cents")
-            if state.available[worker, default: 0] < 0 { negativeBalancesSeen += 1 }
+            if state.available[worker, default: 0] < 0 { statistics.negativeBalancesSeen += 1 }
         case "payout.paid":
             let worker = bytes("worker")
             guard integer("amount_cents") <= state.available[worker, default: 0] else { return "payout above available" }
             state.available[worker, default: 0] -= integer("amount_cents")
-            payoutsAppended += 1
+            statistics.payoutsAppended += 1
         case "invoice.issued":
             let worker = bytes("worker")
             let invoicePeriod = Self.period(bytes("period"))!
@@ -416,7 +407,7 @@ struct ReferenceLedger {
                 return "invoice issued twice"
             }
             state.available[worker, default: 0] += state.rates[worker] ?? 0
-            invoicesAppended += 1
+            statistics.invoicesAppended += 1
         case "subscription.changed":
             let change = String(decoding: bytes("change"), as: UTF8.self)
             switch (change, state.subscription) {
