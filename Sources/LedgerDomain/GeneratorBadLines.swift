@@ -36,14 +36,17 @@ extension HistoryGenerator {
         let worker = max(pickWorker(tenant), 1)
         switch type {
         case .bonus:
-            writeAdjustmentLine(tenant, type: .bonusAdded, at: lineAt, worker: worker, amount: Int64(random.inRange(2...50)) * 500, usesID: false)
+            let amount = Int64(random.inRange(2...50)) * 500
+            writeAdjustmentLine(tenant, type: .bonusAdded, at: lineAt, worker: worker, amount: amount, usesID: false)
         case .fine:
-            writeAdjustmentLine(tenant, type: .fineIssued, at: lineAt, worker: worker, amount: Int64(random.inRange(5...150)) * 100, usesID: false)
+            let amount = Int64(random.inRange(5...150)) * 100
+            writeAdjustmentLine(tenant, type: .fineIssued, at: lineAt, worker: worker, amount: amount, usesID: false)
         case .payout:
             writePayoutLine(tenant, worker: worker, amount: Int64(random.inRange(1...400)) * 100, usesID: false)
         case .orderPlaced:
             let client = random.inRange(1...tenants[tenant].clientCount)
-            writeOrderPlacedLine(tenant, order: tenants[tenant].lastOrderNumber + 1, client: client, price: Int64(random.inRange(10...400)) * 500, usesID: false)
+            let price = Int64(random.inRange(10...400)) * 500
+            writeOrderPlacedLine(tenant, order: tenants[tenant].lastOrderNumber + 1, client: client, price: price, usesID: false)
         case .rate:
             writeRate(tenant, worker: worker, cents: Int64(random.inRange(10...80)) * 5_000, usesID: false)
         case .jobAssigned:
@@ -60,7 +63,8 @@ extension HistoryGenerator {
             line.endEvent()
         case .subscription:
             let planIndex = random.below(GeneratorVocabulary.plans.count)
-            writeSubscription(tenant, change: "upgraded", planIndex: planIndex, mrrCents: GeneratorVocabulary.plans[planIndex].mrrCents, usesID: false)
+            let mrrCents = GeneratorVocabulary.plans[planIndex].mrrCents
+            writeSubscription(tenant, change: "upgraded", planIndex: planIndex, mrrCents: mrrCents, usesID: false)
         case .invitation:
             let invitation = GeneratorInvitation(
                 number: tenants[tenant].lastInvitationNumber + 1, role: .writer,
@@ -69,7 +73,8 @@ extension HistoryGenerator {
         case .audit:
             _ = writeAuditRecorded(tenant, usesID: false)
         case .invoice:
-            writeInvoiceLine(tenant, worker: worker, periodOrdinal: firstMonthOrdinal + Int64(max(currentMonth - 1, 0)), usesID: false)
+            let period = firstMonthOrdinal + Int64(max(currentMonth - 1, 0))
+            writeInvoiceLine(tenant, worker: worker, periodOrdinal: period, usesID: false)
         }
     }
 
@@ -212,7 +217,10 @@ extension HistoryGenerator {
     private mutating func writeUnknownType() {
         lastLineKind = .unknownType
         writeBase(BaseType.allCases[random.below(BaseType.allCases.count)])
-        let names = ["bonus.removed", "order.shipped", "invoice.paid", "payout.reversed", "Order.Placed", "order_placed", "", "bonus.added "]
+        let names = [
+            "bonus.removed", "order.shipped", "invoice.paid", "payout.reversed", "Order.Placed", "order_placed", "",
+            "bonus.added ",
+        ]
         var edit = GeneratorLineEdit()
         edit.topReplacement = (GeneratorLine.TopField.type.rawValue, Self.quoted(names[random.below(names.count)]))
         applyEdit(edit)
@@ -239,10 +247,13 @@ extension HistoryGenerator {
             edit.topReplacement = (tenantField, Self.quoted(name))
         case 3:
             writeBase(.payout)
-            edit.topReplacement = (GeneratorLine.TopField.id.rawValue, Self.quoted(random.below(2) == 0 ? "" : "e-" + String(repeating: "0", count: 63)))
+            // Empty, or 65 code points: one more than an id may have.
+            let id = random.below(2) == 0 ? "" : "e-" + String(repeating: "0", count: 63)
+            edit.topReplacement = (GeneratorLine.TopField.id.rawValue, Self.quoted(id))
         case 4:
             writeBase(.orderPlaced)
-            edit.topReplacement = (GeneratorLine.TopField.actor.rawValue, Self.quoted(random.below(2) == 0 ? "" : String(repeating: "u", count: 65)))
+            let actor = random.below(2) == 0 ? "" : String(repeating: "u", count: 65)
+            edit.topReplacement = (GeneratorLine.TopField.actor.rawValue, Self.quoted(actor))
         case 5:
             // An empty identifier: every base's first data field is one (or an enumeration).
             writeBase(BaseType.allCases[random.below(BaseType.allCases.count)])

@@ -86,7 +86,8 @@ extension HistoryGenerator {
         if tenants[tenant].subscription == .cancelled {
             tenants[tenant].subscription = .active
             scheduleSubscriptionChange(tenant, days: 10...45)
-            writeSubscription(tenant, change: "reactivated", planIndex: planIndex, mrrCents: GeneratorVocabulary.plans[planIndex].mrrCents)
+            let mrrCents = GeneratorVocabulary.plans[planIndex].mrrCents
+            writeSubscription(tenant, change: "reactivated", planIndex: planIndex, mrrCents: mrrCents)
             return
         }
         let roll = random.below(100)
@@ -355,7 +356,8 @@ extension HistoryGenerator {
         case .numbered(let prefix):
             line.dataIdentifier("target_id", prefix: prefix, number: random.inRange(1...200))
         case .padded(let prefix):
-            line.dataPaddedIdentifier("target_id", prefix: prefix, number: random.inRange(1...max(tenants[tenant].lastOrderNumber, 1)))
+            let number = random.inRange(1...max(tenants[tenant].lastOrderNumber, 1))
+            line.dataPaddedIdentifier("target_id", prefix: prefix, number: number)
         }
         let riskRoll = random.below(100)
         let risk: StaticString = riskRoll < 60 ? "low" : riskRoll < 85 ? "medium" : riskRoll < 97 ? "high" : "critical"

@@ -75,13 +75,18 @@ public enum GeneratorOptionsError: Error, Hashable, Sendable, CustomStringConver
         case .eventsNegative(let events):
             "events must be 0 or more, got \(events)"
         case .tenantsOutOfRange(let tenants):
-            "tenants must be in \(GeneratorOptions.tenantsRange.lowerBound)...\(GeneratorOptions.tenantsRange.upperBound), got \(tenants)"
+            "tenants must be in \(Self.rangeText(GeneratorOptions.tenantsRange)), got \(tenants)"
         case .daysOutOfRange(let days):
-            "days must be in \(GeneratorOptions.daysRange.lowerBound)...\(GeneratorOptions.daysRange.upperBound), got \(days)"
+            "days must be in \(Self.rangeText(GeneratorOptions.daysRange)), got \(days)"
         case .invalidRateOutOfRange(let rate):
             "invalid rate must be in [0, 1], got \(rate)"
         case .startOutOfRange(let start):
-            "start must be from 1970-01-01T00:00:00Z and leave room for the days before year 10000, got \(GeneratorBytes.timestampText(start.microseconds))"
+            "start must be from 1970-01-01T00:00:00Z and leave room for the days before year 10000, got "
+                + GeneratorBytes.timestampText(start.microseconds)
         }
+    }
+
+    private static func rangeText(_ range: ClosedRange<Int>) -> String {
+        "\(range.lowerBound)...\(range.upperBound)"
     }
 }

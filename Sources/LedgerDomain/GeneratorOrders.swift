@@ -14,15 +14,39 @@ extension HistoryGenerator {
         let roll = random.below(100)
         switch tenants[tenant].openOrders[index].state {
         case .placed:
-            if roll < 70 { writeOrderAccepted(tenant, index) } else if roll < 95 { writeJobAssigned(tenant, index) } else { writeOrderCancelled(tenant, index) }
+            if roll < 70 {
+                writeOrderAccepted(tenant, index)
+            } else if roll < 95 {
+                writeJobAssigned(tenant, index)
+            } else {
+                writeOrderCancelled(tenant, index)
+            }
         case .accepted:
             if roll < 95 { writeJobAssigned(tenant, index) } else { writeOrderCancelled(tenant, index) }
         case .assigned:
-            if roll < 86 { writeOrderSubmitted(tenant, index) } else if roll < 94 { writeJobAssigned(tenant, index) } else { writeOrderCancelled(tenant, index) }
+            if roll < 86 {
+                writeOrderSubmitted(tenant, index)
+            } else if roll < 94 {
+                writeJobAssigned(tenant, index)
+            } else {
+                writeOrderCancelled(tenant, index)
+            }
         case .submitted:
-            if roll < 78 { writeOrderApproved(tenant, index) } else if roll < 96 { writeOrderRejected(tenant, index) } else { writeOrderCancelled(tenant, index) }
+            if roll < 78 {
+                writeOrderApproved(tenant, index)
+            } else if roll < 96 {
+                writeOrderRejected(tenant, index)
+            } else {
+                writeOrderCancelled(tenant, index)
+            }
         case .rejected:
-            if roll < 80 { writeOrderSubmitted(tenant, index) } else if roll < 93 { writeJobAssigned(tenant, index) } else { writeOrderCancelled(tenant, index) }
+            if roll < 80 {
+                writeOrderSubmitted(tenant, index)
+            } else if roll < 93 {
+                writeJobAssigned(tenant, index)
+            } else {
+                writeOrderCancelled(tenant, index)
+            }
         case .approved:
             writeOrderCompleted(tenant, index)
         }

@@ -66,7 +66,8 @@ extension HistoryGenerator {
         var invitation = tenants[tenant].lastRevokedInvitationNumber
         if invitation == 0 { invitation = tenants[tenant].lastAcceptedInvitationNumber }
         // A user id nobody has: the refusal must come from the invitation alone.
-        writeAcceptance(tenant, invitation: invitation, userPrefix: "u-client-", userNumber: tenants[tenant].clientCount + 1, usesID: false)
+        let user = tenants[tenant].clientCount + 1
+        writeAcceptance(tenant, invitation: invitation, userPrefix: "u-client-", userNumber: user, usesID: false)
     }
 
     /// A bonus or a fine dated in the month of the last issued invoice, for its worker.
