@@ -121,8 +121,8 @@ public struct HistoryGenerator {
         let product = UInt64(spanMicroseconds).multipliedFullWidth(by: UInt64(producedLineCount))
         let offset = UInt64(options.events).dividingFullWidth(product).quotient
         let jitter = Int64(random.below(Int(stepMicroseconds) + 1))
-        let target = min(options.start.microseconds + Int64(offset) + jitter, options.start.microseconds + spanMicroseconds - 1)
-        clock = max(clock, target)
+        let end = options.start.microseconds + spanMicroseconds
+        clock = max(clock, min(options.start.microseconds + Int64(offset) + jitter, end - 1))
 
         while clock >= nextMonthStart {
             currentMonth += 1

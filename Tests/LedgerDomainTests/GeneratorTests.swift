@@ -68,9 +68,9 @@ extension HistoryGenerator.ExpectedOutcome {
     }
 
     @Test func extremeOptionsWork() {
-        #expect(GeneratorHistory.count(GeneratorOptions(events: 0)) == 0)
-        #expect(GeneratorHistory.count(GeneratorOptions(events: 300, tenants: 1000, days: 1)) == 300)
-        #expect(GeneratorHistory.count(GeneratorOptions(events: 300, tenants: 1, days: 3660, invalidRate: 1)) == 300)
+        #expect(GeneratedHistory(GeneratorOptions(events: 0)).lines.count == 0)
+        #expect(GeneratedHistory(GeneratorOptions(events: 300, tenants: 1000, days: 1)).lines.count == 300)
+        #expect(GeneratedHistory(GeneratorOptions(events: 300, tenants: 1, days: 3660, invalidRate: 1)).lines.count == 300)
     }
 
     // MARK: Determinism
@@ -379,11 +379,5 @@ extension HistoryGenerator.ExpectedOutcome {
             #expect(outcome.name == history.kinds[index].expectedOutcome.name, "line \(index + 1) \(history.kinds[index]): \(outcome)")
             #expect(outcome.name != "appended")
         }
-    }
-}
-
-enum GeneratorHistory {
-    static func count(_ options: GeneratorOptions) -> Int {
-        GeneratedHistory(options).lines.count
     }
 }
