@@ -68,14 +68,18 @@ public enum EventBinaryCodec {
     ///
     /// ```swift
     /// var payload: [UInt8] = []
-    /// EventBinaryCodec.encodePayload(event, effect: .approval(writer: "w-1", feeCents: 20000), into: &payload)
+    /// EventBinaryCodec.encodePayload(event, effect: .approval(writer: "w-1", feeCents: 20000, submissions: 3), into: &payload)
     /// ```
     public static func encodePayload(_ event: Event, effect: Effect, into payload: inout [UInt8]) {
         let type = event.type
         switch (type, effect) {
         case (.invitationAccepted, .acceptance(let role)):
             payload.append(role.rawValue)
-        case (.orderApproved, .approval(let writer, let feeCents)), (.orderCompleted, .completion(let writer, let feeCents)):
+        case (.orderApproved, .approval(let writer, let feeCents, let submissions)):
+            appendString(writer.string, to: &payload)
+            appendVarint(UInt64(checkedAmount(feeCents)), to: &payload)
+            appendVarint(UInt64(checkedAmount(submissions)), to: &payload)
+        case (.orderCompleted, .completion(let writer, let feeCents)):
             appendString(writer.string, to: &payload)
             appendVarint(UInt64(checkedAmount(feeCents)), to: &payload)
         case (.invoiceIssued, .invoice(let fixedPayCents)):
@@ -163,7 +167,8 @@ public enum EventBinaryCodec {
             effect = .acceptance(role: try reader.readEnum("role (effect)", Role.init(rawValue:)))
         case .orderApproved:
             let writer = try reader.readName("writer (effect)")
-            effect = .approval(writer: writer, feeCents: try reader.readInteger("fee_cents (effect)", minimum: 0))
+            let feeCents = try reader.readInteger("fee_cents (effect)", minimum: 0)
+            effect = .approval(writer: writer, feeCents: feeCents, submissions: try reader.readInteger("submissions (effect)", minimum: 0))
         case .orderCompleted:
             let writer = try reader.readName("writer (effect)")
             effect = .completion(writer: writer, feeCents: try reader.readInteger("fee_cents (effect)", minimum: 0))

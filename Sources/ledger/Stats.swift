@@ -37,7 +37,7 @@ extension LedgerCommand {
                         ("head_chain_hash", JSONText.string(Format.hex(statistics.head.chainHash))),
                     ]))
                 } else {
-                    print(Format.table(["", ""], [
+                    print(Format.keyValues([
                         ["events", Format.count(Int(events))],
                         ["tenants", String(tenants.count)],
                         ["segments", String(statistics.segmentCount)],
@@ -48,7 +48,7 @@ extension LedgerCommand {
                         ["compression ratio", String(format: "%.2f", ratio)],
                         ["head position", String(statistics.head.position)],
                         ["head chain hash", Format.hex(statistics.head.chainHash)],
-                    ]), terminator: "")
+                    ], terminator: "")
                     if let tornTail = statistics.tornTail {
                         Terminal.warning("torn tail (the next writer open cuts it): \(tornTail)")
                     }

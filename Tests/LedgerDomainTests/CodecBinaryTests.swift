@@ -56,8 +56,8 @@ struct CodecBinaryTests {
         let bonus = event(.bonusAdded(worker: "w-17", amountCents: 5000, reason: "Great month"))
         #expect(CodecBinary.payload(bonus, .none) == [0x04] + Array("w-17".utf8) + [0x88, 0x27, 0x0B] + Array("Great month".utf8) + [0x00])
         let approval = event(.orderApproved(order: "o-1"))
-        #expect(CodecBinary.payload(approval, .approval(writer: "w-1", feeCents: 20000))
-            == [0x03] + Array("w-1".utf8) + [0xA0, 0x9C, 0x01, 0x03] + Array("o-1".utf8) + [0x00])
+        #expect(CodecBinary.payload(approval, .approval(writer: "w-1", feeCents: 20000, submissions: 3))
+            == [0x03] + Array("w-1".utf8) + [0xA0, 0x9C, 0x01, 0x03, 0x03] + Array("o-1".utf8) + [0x00])
         let invoice = event(.invoiceIssued(worker: "w-1", period: Period(year: 2026, month: 1)))
         // fixed pay 100000 = 0xA0 0x8D 0x06; period ordinal 2026*12+0 = 24312 = 0xF8 0xBD 0x01
         #expect(CodecBinary.payload(invoice, .invoice(fixedPayCents: 100_000))
@@ -180,7 +180,7 @@ struct CodecBinaryTests {
 
     @Test func checksTheRecordFields() {
         let approved = event(.orderApproved(order: "o"))
-        let payload = CodecBinary.payload(approved, .approval(writer: "w", feeCents: 1))
+        let payload = CodecBinary.payload(approved, .approval(writer: "w", feeCents: 1, submissions: 1))
         let cases: [(String, Result<(Event, Effect), PayloadError>)] = [
             ("tenant", CodecBinary.decode(approved, payload, tenant: Array("Acme".utf8))),
             ("tenant", CodecBinary.decode(approved, payload, tenant: [])),
@@ -202,7 +202,7 @@ struct CodecBinaryTests {
 
     @Test func decodeMoneyReadsTheWorkerAndAmountOfEveryMoneyEvent() throws {
         let cases: [(EventData, Effect, MoneyMovementKind?, String, Int64)] = [
-            (.orderApproved(order: "o"), .approval(writer: "w-a", feeCents: 20000), .approval, "w-a", 20000),
+            (.orderApproved(order: "o"), .approval(writer: "w-a", feeCents: 20000, submissions: 2), .approval, "w-a", 20000),
             (.orderCompleted(order: "o"), .completion(writer: "w-c", feeCents: 0), .completion, "w-c", 0),
             (.bonusAdded(worker: "w-b", amountCents: 1, reason: "r"), .none, .bonus, "w-b", 1),
             (.fineIssued(worker: "w-f", amountCents: 1_000_000_000_000, reason: ""), .none, .fine, "w-f", 1_000_000_000_000),
@@ -244,7 +244,7 @@ struct CodecBinaryTests {
             let (original, effect) = CodecRandomEvents.event(&random)
             let movement = try CodecBinary.money(type: original.type, CodecBinary.payload(original, effect)).get()
             switch (original.data, effect) {
-            case (.orderApproved, .approval(let writer, let fee)):
+            case (.orderApproved, .approval(let writer, let fee, _)):
                 #expect(movement?.0 == .approval && movement?.1 == writer.string && movement?.2 == fee)
             case (.orderCompleted, .completion(let writer, let fee)):
                 #expect(movement?.0 == .completion && movement?.1 == writer.string && movement?.2 == fee)

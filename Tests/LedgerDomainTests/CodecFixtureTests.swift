@@ -174,7 +174,7 @@ struct CodecFixtureTests {
         for number in 1...sample.lines.count where sample.outcomes[number].map({ $0.code != "invalid" }) ?? false {
             let event = try sample.event(number)
             let effect: Effect = switch event.type {
-            case .orderApproved: .approval(writer: "w-1", feeCents: 20000)
+            case .orderApproved: .approval(writer: "w-1", feeCents: 20000, submissions: 1)
             case .orderCompleted: .completion(writer: "w-1", feeCents: 0)
             case .invoiceIssued: .invoice(fixedPayCents: 100_000)
             case .invitationAccepted: .acceptance(role: .writer)

@@ -233,7 +233,7 @@ enum CodecRandomEvents {
                           at: timestamp(&random), actor: Name(string(&random, scalarsMax: 64, allowEmpty: false)),
                           data: data(&random, type: type), extras: extras(&random, type: type))
         let effect: Effect = switch type {
-        case .orderApproved: .approval(writer: name(&random), feeCents: amount(&random, minimum: 0))
+        case .orderApproved: .approval(writer: name(&random), feeCents: amount(&random, minimum: 0), submissions: amount(&random, minimum: 1))
         case .orderCompleted: .completion(writer: name(&random), feeCents: amount(&random, minimum: 0))
         case .invoiceIssued: .invoice(fixedPayCents: amount(&random, minimum: 0))
         case .invitationAccepted: .acceptance(role: random.pick(Role.allCases))
