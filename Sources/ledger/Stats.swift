@@ -48,7 +48,7 @@ extension LedgerCommand {
                         ["compression ratio", String(format: "%.2f", ratio)],
                         ["head position", String(statistics.head.position)],
                         ["head chain hash", Format.hex(statistics.head.chainHash)],
-                    ], terminator: "")
+                    ]), terminator: "")
                     if let tornTail = statistics.tornTail {
                         Terminal.warning("torn tail (the next writer open cuts it): \(tornTail)")
                     }
