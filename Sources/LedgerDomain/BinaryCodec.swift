@@ -95,9 +95,11 @@ public enum EventBinaryCodec {
             case .integer:
                 appendVarint(UInt64(checkedAmount(values.integer)), to: &payload)
             case .timestamp:
+                precondition(values.timestamp >= Timestamp.textMinimum && values.timestamp <= Timestamp.textMaximum,
+                             "\(field.name) outside years 0000-9999")
                 appendVarint(zigzag(values.timestamp.microseconds), to: &payload)
             case .period:
-                precondition(values.period.ordinal >= 0, "period before year 0")
+                precondition(values.period.ordinal >= 0 && values.period.ordinal < 120_000, "period outside years 0000-9999")
                 appendVarint(UInt64(values.period.ordinal), to: &payload)
             case .role, .change, .risk:
                 payload.append(values.code)

@@ -165,10 +165,17 @@ struct JSONLineScanner: ~Copyable {
         var index = start
         var scalarCount = 0
         while true {
-            // Eight plain ASCII bytes at a time: most strings are ids and words.
+            // Eight bytes at a time up to the first one that is not plain ASCII: most
+            // strings are ids and words.
             while index &+ 8 <= end {
                 let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                if Self.wordNeedsAttention(word) { break }
+                let attention = Self.attentionBits(word)
+                if attention != 0 {
+                    let plainCount = attention.trailingZeroBitCount >> 3
+                    index &+= plainCount
+                    scalarCount &+= plainCount
+                    break
+                }
                 index &+= 8
                 scalarCount &+= 8
             }
@@ -344,9 +351,11 @@ struct JSONLineScanner: ~Copyable {
         }
     }
 
-    /// True when one of the eight bytes is a quote, a backslash, a control character or
-    /// not ASCII (the classic "has zero byte" / "has less than" bit tricks, exact for "any").
-    @inline(__always) static func wordNeedsAttention(_ word: UInt64) -> Bool {
+    /// The high bit of each of the eight bytes (little-endian) that is a quote, a
+    /// backslash, a control character or not ASCII, using the classic "has zero byte" and
+    /// "has less than" bit tricks. Their borrows may flag bytes above a flagged byte, never
+    /// below, so the lowest flag is exact: `trailingZeroBitCount / 8` bytes are plain.
+    @inline(__always) static func attentionBits(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* UInt64(CodecByte.quote))
@@ -354,7 +363,7 @@ struct JSONLineScanner: ~Copyable {
         let hasQuote = (quotes &- ones) & ~quotes
         let hasBackslash = (backslashes &- ones) & ~backslashes
         let hasControl = (word &- ones &* 0x20) & ~word
-        return (word | hasQuote | hasBackslash | hasControl) & highBits != 0
+        return (word | hasQuote | hasBackslash | hasControl) & highBits
     }
 
     static func hex4(_ value: UInt32) -> String {
