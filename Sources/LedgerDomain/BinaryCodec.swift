@@ -15,8 +15,10 @@ public struct PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The byte offset in the payload where the field starts; nil for the fields of the
     /// record itself (`tenant`, `id`, `at`, `actor`, `type`).
     public var offset: Int?
+    /// What is wrong, e.g. `"0 is outside [1, 10^12]"`.
     public var reason: String
 
+    /// A payload error; `offset` nil for the record's own fields.
     public init(type: UInt16, field: String, offset: Int?, reason: String) {
         self.type = type
         self.field = field
@@ -24,6 +26,7 @@ public struct PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// E.g. `malformed bonus.added record: field amount_cents at payload byte 2: 0 is outside [1, 10^12]`.
     public var description: String {
         let typeName = UInt8(exactly: type).flatMap(EventType.init(rawValue:))?.name ?? "type \(type)"
         let place = offset.map { " at payload byte \($0)" } ?? ""
@@ -49,6 +52,7 @@ public enum MoneyMovementKind: UInt8, Sendable, CaseIterable {
 
 /// The money an event moves, read straight from a payload.
 public struct MoneyMovement {
+    /// Which balance movement (the type of the event).
     public var kind: MoneyMovementKind
     /// The worker's id bytes (UTF-8), pointing into the payload: valid only as long as it is.
     public var worker: UnsafeRawBufferPointer
