@@ -109,7 +109,7 @@ public enum EventBinaryCodec {
                 payload.append(values.code)
             case .metadata:
                 if let metadata = values.metadata {
-                    requireCanonicalObject(metadata, what: "audit.recorded metadata", type: type)
+                    requireCanonicalObject(metadata, isExtras: false, type: type)
                     appendVarint(UInt64(metadata.utf8.count) + 1, to: &payload)
                     payload.append(contentsOf: metadata.utf8)
                 } else {
@@ -118,7 +118,7 @@ public enum EventBinaryCodec {
             }
         }
         if !event.extras.isEmpty {
-            requireCanonicalObject(event.extras, what: "Event.extras", type: type)
+            requireCanonicalObject(event.extras, isExtras: true, type: type)
         }
         appendString(event.extras, to: &payload)
     }
@@ -126,22 +126,23 @@ public enum EventBinaryCodec {
     /// Stops the program unless `text` is what `decode` accepts back: a JSON object in
     /// canonical form (and, for extras, without the type's own fields). The parser only
     /// produces such texts; a hand-built event may not.
-    private static func requireCanonicalObject(_ text: String, what: String, type: EventType) {
+    private static func requireCanonicalObject(_ text: String, isExtras: Bool, type: EventType) {
         var copy = text
         let problem = copy.withUTF8 { bytes -> PayloadError? in
             let reader = PayloadReader(bytes: UnsafeRawBufferPointer(bytes), type: UInt16(type.rawValue))
             do throws(PayloadError) {
-                if what == "Event.extras" {
-                    _ = try reader.checkExtrasText(UnsafeRawBufferPointer(bytes), of: type, at: 0)
+                if isExtras {
+                    try reader.checkExtrasText(UnsafeRawBufferPointer(bytes), of: type, at: 0)
                 } else {
-                    try reader.checkCanonicalObject(UnsafeRawBufferPointer(bytes), field: "metadata", at: 0)
+                    try reader.checkCanonicalObject(UnsafeRawBufferPointer(bytes), field: "metadata", at: 0,
+                                                    enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
                 }
                 return nil
             } catch {
                 return error
             }
         }
-        precondition(problem == nil, "\(what) must be a canonical JSON object: \(problem?.reason ?? "")")
+        precondition(problem == nil, "\(isExtras ? "Event.extras" : "metadata") must be a canonical JSON object: \(problem?.reason ?? "")")
     }
 
     /// Decodes a full event and its effect from a log record (tenant, id, `at` and actor

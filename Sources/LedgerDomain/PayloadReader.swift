@@ -120,7 +120,7 @@ struct PayloadReader {
         }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(marker - 1)])
         offset += Int(marker - 1)
-        try checkCanonicalObject(slice, field: field, at: start)
+        try checkCanonicalObject(slice, field: field, at: start, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
         return String(decoding: slice, as: UTF8.self)
     }
 
@@ -134,7 +134,7 @@ struct PayloadReader {
     }
 
     func checkExtrasText(_ slice: UnsafeRawBufferPointer, of type: EventType, at start: Int) throws(PayloadError) {
-        let members = try checkCanonicalObject(slice, field: "extras", at: start)
+        let members = try checkCanonicalObject(slice, field: "extras", at: start, enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth)
         guard !members.isEmpty else { throw failure("extras", at: start, "an empty object is written as no extras") }
         for member in members {
             for field in EventFields.fields(of: type) where member.key.withUnsafeBytes({ $0.matchesLiteral(field.name) }) {
@@ -145,10 +145,11 @@ struct PayloadReader {
 
     /// Checks that `slice` is a JSON object written exactly in canonical form.
     @discardableResult
-    func checkCanonicalObject(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int) throws(PayloadError) -> [CanonicalJSONCodec.Member] {
+    func checkCanonicalObject(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int,
+                              enclosingDepth: Int) throws(PayloadError) -> [CanonicalJSONCodec.Member] {
         let members: [CanonicalJSONCodec.Member]
         do {
-            members = try CanonicalJSONCodec.members(ofObjectText: slice)
+            members = try CanonicalJSONCodec.members(ofObjectText: slice, enclosingDepth: enclosingDepth)
         } catch {
             throw failure(field, at: start, "not a JSON object: \(error.message)")
         }
