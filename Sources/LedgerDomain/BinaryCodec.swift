@@ -15,8 +15,10 @@ public struct PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The byte offset in the payload where the field starts; nil for the fields of the
     /// record itself (`tenant`, `id`, `at`, `actor`, `type`).
     public var offset: Int?
+    /// What is wrong, e.g. `"0 is outside [1, 10^12]"`.
     public var reason: String
 
+    /// A payload error; `offset` nil for the record's own fields.
     public init(type: UInt16, field: String, offset: Int?, reason: String) {
         self.type = type
         self.field = field
@@ -24,6 +26,7 @@ public struct PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// E.g. `malformed bonus.added record: field amount_cents at payload byte 2: 0 is outside [1, 10^12]`.
     public var description: String {
         let typeName = UInt8(exactly: type).flatMap(EventType.init(rawValue:))?.name ?? "type \(type)"
         let place = offset.map { " at payload byte \($0)" } ?? ""
@@ -49,6 +52,7 @@ public enum MoneyMovementKind: UInt8, Sendable, CaseIterable {
 
 /// The money an event moves, read straight from a payload.
 public struct MoneyMovement {
+    /// Which balance movement (the type of the event).
     public var kind: MoneyMovementKind
     /// The worker's id bytes (UTF-8), pointing into the payload: valid only as long as it is.
     public var worker: UnsafeRawBufferPointer
@@ -99,15 +103,17 @@ public enum EventBinaryCodec {
             case .integer:
                 appendVarint(UInt64(checkedAmount(values.integer)), to: &payload)
             case .timestamp:
+                precondition(values.timestamp >= Timestamp.textMinimum && values.timestamp <= Timestamp.textMaximum,
+                             "\(field.name) outside years 0000-9999")
                 appendVarint(zigzag(values.timestamp.microseconds), to: &payload)
             case .period:
-                precondition(values.period.ordinal >= 0, "period before year 0")
+                precondition(values.period.ordinal >= 0 && values.period.ordinal < 120_000, "period outside years 0000-9999")
                 appendVarint(UInt64(values.period.ordinal), to: &payload)
             case .role, .change, .risk:
                 payload.append(values.code)
             case .metadata:
                 if let metadata = values.metadata {
-                    requireCanonicalObject(metadata, what: "audit.recorded metadata", type: type)
+                    requireCanonicalObject(metadata, isExtras: false, type: type)
                     appendVarint(UInt64(metadata.utf8.count) + 1, to: &payload)
                     payload.append(contentsOf: metadata.utf8)
                 } else {
@@ -116,7 +122,7 @@ public enum EventBinaryCodec {
             }
         }
         if !event.extras.isEmpty {
-            requireCanonicalObject(event.extras, what: "Event.extras", type: type)
+            requireCanonicalObject(event.extras, isExtras: true, type: type)
         }
         appendString(event.extras, to: &payload)
     }
@@ -124,22 +130,23 @@ public enum EventBinaryCodec {
     /// Stops the program unless `text` is what `decode` accepts back: a JSON object in
     /// canonical form (and, for extras, without the type's own fields). The parser only
     /// produces such texts; a hand-built event may not.
-    private static func requireCanonicalObject(_ text: String, what: String, type: EventType) {
+    private static func requireCanonicalObject(_ text: String, isExtras: Bool, type: EventType) {
         var copy = text
         let problem = copy.withUTF8 { bytes -> PayloadError? in
             let reader = PayloadReader(bytes: UnsafeRawBufferPointer(bytes), type: UInt16(type.rawValue))
             do throws(PayloadError) {
-                if what == "Event.extras" {
-                    _ = try reader.checkExtrasText(UnsafeRawBufferPointer(bytes), of: type, at: 0)
+                if isExtras {
+                    try reader.checkExtrasText(UnsafeRawBufferPointer(bytes), of: type, at: 0)
                 } else {
-                    try reader.checkCanonicalObject(UnsafeRawBufferPointer(bytes), field: "metadata", at: 0)
+                    try reader.checkCanonicalObject(UnsafeRawBufferPointer(bytes), field: "metadata", at: 0,
+                                                    enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
                 }
                 return nil
             } catch {
                 return error
             }
         }
-        precondition(problem == nil, "\(what) must be a canonical JSON object: \(problem?.reason ?? "")")
+        precondition(problem == nil, "\(isExtras ? "Event.extras" : "metadata") must be a canonical JSON object: \(problem?.reason ?? "")")
     }
 
     /// Decodes a full event and its effect from a log record (tenant, id, `at` and actor

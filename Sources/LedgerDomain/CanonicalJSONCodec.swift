@@ -132,25 +132,32 @@ enum CanonicalJSONCodec {
         }
     }
 
-    /// Canonicalises a complete text that must hold exactly one JSON object; returns its
-    /// sorted members.
-    static func members(ofObjectText text: UnsafeRawBufferPointer) throws(EventLineFailure) -> [Member] {
+    /// How many containers enclose the object of the extras (the line's object) and of
+    /// `metadata` (the line's object and `data`), for the nesting limit.
+    static let extrasEnclosingDepth = 1
+    static let metadataEnclosingDepth = 2
+
+    /// Canonicalises a complete text that must hold exactly one JSON object, enclosed in
+    /// `enclosingDepth` containers where it came from; returns its sorted members.
+    static func members(ofObjectText text: UnsafeRawBufferPointer, enclosingDepth: Int) throws(EventLineFailure) -> [Member] {
         var scanner = JSONLineScanner(text)
         scanner.skipWhitespace()
         guard scanner.peek() == CodecByte.openBrace else {
             throw scanner.mismatch("must be a JSON object")
         }
-        let members = try readMembers(from: &scanner, depth: 0)
+        let members = try readMembers(from: &scanner, depth: enclosingDepth)
         scanner.skipWhitespace()
         guard scanner.isAtEnd else { throw scanner.syntaxError("unexpected content after the JSON object") }
         return members
     }
 
     /// The canonical text of a complete text that must hold exactly one JSON object.
-    static func canonicalObject(_ text: String) throws(EventLineFailure) -> [UInt8] {
+    static func canonicalObject(_ text: String, enclosingDepth: Int) throws(EventLineFailure) -> [UInt8] {
         var copy = text
         let result = copy.withUTF8 { buffer in
-            Result { () throws(EventLineFailure) in try Self.members(ofObjectText: UnsafeRawBufferPointer(buffer)) }
+            Result { () throws(EventLineFailure) in
+                try Self.members(ofObjectText: UnsafeRawBufferPointer(buffer), enclosingDepth: enclosingDepth)
+            }
         }
         let members = try result.get()
         var output: [UInt8] = []

@@ -318,7 +318,7 @@ private struct EventLineReader: ~Copyable {
             values.timestamp = try readTimestamp(field: "data.\(field.name)")
         case .period:
             let bytes = try readString(field, expecting: "a YYYY-MM string")
-            guard let period = Period.parse(bytes) else {
+            guard let period = Period.parseText(bytes) else {
                 throw EventLineFailure("data.\(field.name) must be YYYY-MM with a month 01-12, got \(CanonicalJSONCodec.quoted(bytes))")
             }
             values.period = period

@@ -74,7 +74,7 @@ public enum EventLineWriter {
     private static func extrasMembers(_ extras: String, type: EventType) -> [CanonicalJSONCodec.Member] {
         var copy = extras
         let parsed = copy.withUTF8 { buffer in
-            Result { () throws(EventLineFailure) in try CanonicalJSONCodec.members(ofObjectText: UnsafeRawBufferPointer(buffer)) }
+            Result { () throws(EventLineFailure) in try CanonicalJSONCodec.members(ofObjectText: UnsafeRawBufferPointer(buffer), enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth) }
         }
         guard case .success(let members) = parsed else {
             preconditionFailure("Event.extras must be a JSON object: \(extras)")
@@ -126,7 +126,7 @@ public enum EventLineWriter {
             appendName(Risk(rawValue: values.code)?.name, to: &output)
         case .metadata:
             let metadata = values.metadata ?? ""
-            guard let canonical = try? CanonicalJSONCodec.canonicalObject(metadata) else {
+            guard let canonical = try? CanonicalJSONCodec.canonicalObject(metadata, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth) else {
                 preconditionFailure("audit.recorded metadata must be a JSON object: \(metadata)")
             }
             output.append(contentsOf: canonical)

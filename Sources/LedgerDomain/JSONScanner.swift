@@ -32,52 +32,6 @@ struct JSONStringSlice {
     var scalarCount: Int
 }
 
-/// A JSON number token, checked against the RFC 8259 grammar; ranges index the line.
-struct JSONNumberToken {
-    var start: Int
-    var end: Int
-    var isNegative: Bool
-    var integerDigits: Range<Int>
-    /// Empty when the number has no fraction.
-    var fractionDigits: Range<Int>
-    var exponentIsNegative: Bool
-    /// Empty when the number has no exponent.
-    var exponentDigits: Range<Int>
-    var hasFraction: Bool
-    var hasExponent: Bool
-
-    /// True when written as a JSON integer: no fraction, no exponent.
-    var isInteger: Bool { !hasFraction && !hasExponent }
-}
-
-enum CodecByte {
-    static let quote: UInt8 = 0x22
-    static let backslash: UInt8 = 0x5C
-    static let slash: UInt8 = 0x2F
-    static let comma: UInt8 = 0x2C
-    static let colon: UInt8 = 0x3A
-    static let minus: UInt8 = 0x2D
-    static let plus: UInt8 = 0x2B
-    static let dot: UInt8 = 0x2E
-    static let zero: UInt8 = 0x30
-    static let nine: UInt8 = 0x39
-    static let openBrace: UInt8 = 0x7B
-    static let closeBrace: UInt8 = 0x7D
-    static let openBracket: UInt8 = 0x5B
-    static let closeBracket: UInt8 = 0x5D
-    static let space: UInt8 = 0x20
-    static let tab: UInt8 = 0x09
-    static let lineFeed: UInt8 = 0x0A
-    static let carriageReturn: UInt8 = 0x0D
-
-    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte &- zero < 10 }
-
-    /// JSON white space (RFC 8259 section 2).
-    @inline(__always) static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == space || byte == lineFeed || byte == carriageReturn || byte == tab
-    }
-}
-
 /// A cursor over one line. Noncopyable because it owns the scratch memory that escaped
 /// strings are decoded into.
 struct JSONLineScanner: ~Copyable {
@@ -165,10 +119,17 @@ struct JSONLineScanner: ~Copyable {
         var index = start
         var scalarCount = 0
         while true {
-            // Eight plain ASCII bytes at a time: most strings are ids and words.
+            // Eight bytes at a time up to the first one that is not plain ASCII: most
+            // strings are ids and words.
             while index &+ 8 <= end {
                 let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                if Self.wordNeedsAttention(word) { break }
+                let attention = Self.attentionBits(word)
+                if attention != 0 {
+                    let plainCount = attention.trailingZeroBitCount >> 3
+                    index &+= plainCount
+                    scalarCount &+= plainCount
+                    break
+                }
                 index &+= 8
                 scalarCount &+= 8
             }
@@ -227,29 +188,11 @@ struct JSONLineScanner: ~Copyable {
             throw syntaxError("control character U+\(Self.hex4(UInt32(byte))) in a string must be escaped", at: index)
         }
         if byte < 0x80 { return index + 1 }
-        return try validateMultibyte(byte, at: index)
+        return try validateMultibyte(at: index)
     }
 
-    private func validateMultibyte(_ lead: UInt8, at index: Int) throws(EventLineFailure) -> Int {
-        let length: Int
-        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondRange = 0xA0...0xBF
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; secondRange = 0x80...0x9F
-        case 0xF0: length = 4; secondRange = 0x90...0xBF
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; secondRange = 0x80...0x8F
-        default: throw syntaxError("invalid UTF-8", at: index)
-        }
-        guard index + length <= bytes.count else { throw syntaxError("invalid UTF-8 (truncated sequence)", at: index) }
-        guard secondRange.contains(bytes[index + 1]) else { throw syntaxError("invalid UTF-8", at: index) }
-        var next = index + 2
-        while next < index + length {
-            guard bytes[next] & 0xC0 == 0x80 else { throw syntaxError("invalid UTF-8", at: index) }
-            next += 1
-        }
+    private func validateMultibyte(at index: Int) throws(EventLineFailure) -> Int {
+        guard let next = CodecUTF8.sequenceEnd(at: index, in: bytes) else { throw syntaxError("invalid UTF-8", at: index) }
         return next
     }
 
@@ -344,9 +287,11 @@ struct JSONLineScanner: ~Copyable {
         }
     }
 
-    /// True when one of the eight bytes is a quote, a backslash, a control character or
-    /// not ASCII (the classic "has zero byte" / "has less than" bit tricks, exact for "any").
-    @inline(__always) static func wordNeedsAttention(_ word: UInt64) -> Bool {
+    /// The high bit of each of the eight bytes (little-endian) that is a quote, a
+    /// backslash, a control character or not ASCII, using the classic "has zero byte" and
+    /// "has less than" bit tricks. Their borrows may flag bytes above a flagged byte, never
+    /// below, so the lowest flag is exact: `trailingZeroBitCount / 8` bytes are plain.
+    @inline(__always) static func attentionBits(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* UInt64(CodecByte.quote))
@@ -354,126 +299,11 @@ struct JSONLineScanner: ~Copyable {
         let hasQuote = (quotes &- ones) & ~quotes
         let hasBackslash = (backslashes &- ones) & ~backslashes
         let hasControl = (word &- ones &* 0x20) & ~word
-        return (word | hasQuote | hasBackslash | hasControl) & highBits != 0
+        return (word | hasQuote | hasBackslash | hasControl) & highBits
     }
 
     static func hex4(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
-
-    // MARK: Numbers and literals
-
-    /// Reads a number at the cursor, checking the RFC 8259 grammar:
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    mutating func readNumber() throws(EventLineFailure) -> JSONNumberToken {
-        let start = offset
-        var index = offset
-        let end = bytes.count
-        let isNegative = index < end && bytes[index] == CodecByte.minus
-        if isNegative { index += 1 }
-        let integerStart = index
-        guard index < end, CodecByte.isDigit(bytes[index]) else {
-            throw syntaxError(isNegative ? "expected a digit after '-'" : "expected a JSON value", at: index)
-        }
-        if bytes[index] == CodecByte.zero {
-            index += 1
-            if index < end, CodecByte.isDigit(bytes[index]) {
-                throw syntaxError("leading zeros are not allowed in numbers", at: integerStart)
-            }
-        } else {
-            while index < end, CodecByte.isDigit(bytes[index]) { index += 1 }
-        }
-        let integerDigits = integerStart..<index
-        var fractionDigits = index..<index
-        var hasFraction = false
-        if index < end, bytes[index] == CodecByte.dot {
-            index += 1
-            let fractionStart = index
-            while index < end, CodecByte.isDigit(bytes[index]) { index += 1 }
-            guard index > fractionStart else { throw syntaxError("expected a digit after '.'", at: index) }
-            fractionDigits = fractionStart..<index
-            hasFraction = true
-        }
-        var exponentDigits = index..<index
-        var exponentIsNegative = false
-        var hasExponent = false
-        if index < end, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < end, bytes[index] == CodecByte.minus || bytes[index] == CodecByte.plus {
-                exponentIsNegative = bytes[index] == CodecByte.minus
-                index += 1
-            }
-            let exponentStart = index
-            while index < end, CodecByte.isDigit(bytes[index]) { index += 1 }
-            guard index > exponentStart else { throw syntaxError("expected a digit in the exponent", at: index) }
-            exponentDigits = exponentStart..<index
-            hasExponent = true
-        }
-        offset = index
-        return JSONNumberToken(
-            start: start, end: index, isNegative: isNegative, integerDigits: integerDigits,
-            fractionDigits: fractionDigits, exponentIsNegative: exponentIsNegative,
-            exponentDigits: exponentDigits, hasFraction: hasFraction, hasExponent: hasExponent)
-    }
-
-    /// The integer value of a JSON integer token when it lies in `0...maximum`; nil otherwise
-    /// (a fraction, an exponent, a negative value other than `-0`, or too large).
-    func integerValue(of token: JSONNumberToken, maximum: Int64) -> Int64? {
-        guard token.isInteger else { return nil }
-        let digits = token.integerDigits
-        // Longer than the maximum's own digits cannot fit (no leading zeros in JSON).
-        guard digits.count <= 18 else { return nil }
-        var value: Int64 = 0
-        for index in digits {
-            value = value * 10 + Int64(bytes[index] - CodecByte.zero)
-        }
-        if token.isNegative && value != 0 { return nil }
-        return value <= maximum ? value : nil
-    }
-
-    /// The text of a token, for messages (at most 40 bytes).
-    func text(of range: Range<Int>) -> String {
-        let shown = range.count > 40 ? range.lowerBound..<range.lowerBound + 40 : range
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[shown]), as: UTF8.self)
-        return range.count > 40 ? text + "…" : text
-    }
-
-    /// Reads `true`, `false` or `null`, returning which byte started it.
-    mutating func readLiteral() throws(EventLineFailure) -> UInt8 {
-        guard let first = peek() else { throw syntaxError("expected a JSON value") }
-        let literal: StaticString
-        switch first {
-        case UInt8(ascii: "t"): literal = "true"
-        case UInt8(ascii: "f"): literal = "false"
-        case UInt8(ascii: "n"): literal = "null"
-        default: throw syntaxError("expected a JSON value")
-        }
-        guard Self.matches(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount), at: offset, in: bytes) else {
-            throw syntaxError("expected a JSON value")
-        }
-        offset += literal.utf8CodeUnitCount
-        return first
-    }
-
-    static func matches(_ expected: UnsafeRawBufferPointer, at index: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
-        guard index + expected.count <= bytes.count else { return false }
-        for position in 0..<expected.count where bytes[index + position] != expected[position] {
-            return false
-        }
-        return true
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    /// Byte-for-byte equality with a literal (keys and enum names are compared this way,
-    /// never through `String ==`).
-    @inline(__always) func matchesLiteral(_ literal: StaticString) -> Bool {
-        guard count == literal.utf8CodeUnitCount else { return false }
-        let expected = literal.utf8Start
-        for index in 0..<count where self[index] != expected[index] {
-            return false
-        }
-        return true
     }
 }

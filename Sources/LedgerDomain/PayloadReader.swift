@@ -120,7 +120,7 @@ struct PayloadReader {
         }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(marker - 1)])
         offset += Int(marker - 1)
-        try checkCanonicalObject(slice, field: field, at: start)
+        try checkCanonicalObject(slice, field: field, at: start, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
         return String(decoding: slice, as: UTF8.self)
     }
 
@@ -134,7 +134,7 @@ struct PayloadReader {
     }
 
     func checkExtrasText(_ slice: UnsafeRawBufferPointer, of type: EventType, at start: Int) throws(PayloadError) {
-        let members = try checkCanonicalObject(slice, field: "extras", at: start)
+        let members = try checkCanonicalObject(slice, field: "extras", at: start, enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth)
         guard !members.isEmpty else { throw failure("extras", at: start, "an empty object is written as no extras") }
         for member in members {
             for field in EventFields.fields(of: type) where member.key.withUnsafeBytes({ $0.matchesLiteral(field.name) }) {
@@ -145,10 +145,11 @@ struct PayloadReader {
 
     /// Checks that `slice` is a JSON object written exactly in canonical form.
     @discardableResult
-    func checkCanonicalObject(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int) throws(PayloadError) -> [CanonicalJSONCodec.Member] {
+    func checkCanonicalObject(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int,
+                              enclosingDepth: Int) throws(PayloadError) -> [CanonicalJSONCodec.Member] {
         let members: [CanonicalJSONCodec.Member]
         do {
-            members = try CanonicalJSONCodec.members(ofObjectText: slice)
+            members = try CanonicalJSONCodec.members(ofObjectText: slice, enclosingDepth: enclosingDepth)
         } catch {
             throw failure(field, at: start, "not a JSON object: \(error.message)")
         }
@@ -182,55 +183,5 @@ struct PayloadReader {
             throw PayloadError(type: type, field: field, offset: nil, reason: "\(count) code points, not 1 to \(EventLineParser.identifierScalarsMax)")
         }
         return Name(String(decoding: bytes, as: UTF8.self))
-    }
-}
-
-/// UTF-8 checks over raw bytes (the payload's strings were valid when written; a
-/// corrupt record must not turn into a repaired string).
-enum CodecUTF8 {
-    /// The number of Unicode scalars in `bytes`, or nil when they are not valid UTF-8
-    /// (Unicode table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
-    static func scalarCount(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        var index = 0
-        var count = 0
-        let end = bytes.count
-        while index < end {
-            let lead = bytes[index]
-            if lead < 0x80 {
-                index += 1
-                count += 1
-                continue
-            }
-            let length: Int
-            var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; secondRange = 0xA0...0xBF
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; secondRange = 0x80...0x9F
-            case 0xF0: length = 4; secondRange = 0x90...0xBF
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; secondRange = 0x80...0x8F
-            default: return nil
-            }
-            guard index + length <= end, secondRange.contains(bytes[index + 1]) else { return nil }
-            for continuation in index + 2..<index + length where bytes[continuation] & 0xC0 != 0x80 {
-                return nil
-            }
-            index += length
-            count += 1
-        }
-        return count
-    }
-
-    /// `[a-z0-9][a-z0-9-]{0,62}`.
-    static func isTenant(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count >= 1 && bytes.count <= EventLineParser.tenantBytesMax else { return false }
-        for index in 0..<bytes.count {
-            let byte = bytes[index]
-            let isLetterOrDigit = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || CodecByte.isDigit(byte)
-            guard isLetterOrDigit || (index > 0 && byte == CodecByte.minus) else { return false }
-        }
-        return true
     }
 }

@@ -219,13 +219,13 @@ extension Period {
     /// Period(parsing: "2026-03".utf8)  // Period(year: 2026, month: 3)
     /// ```
     public init?(parsing text: some Collection<UInt8>) {
-        let parsed = text.withContiguousStorageIfAvailable { Period.parse(UnsafeRawBufferPointer($0)) }
-            ?? Array(text).withUnsafeBytes { Period.parse($0) }
+        let parsed = text.withContiguousStorageIfAvailable { Period.parseText(UnsafeRawBufferPointer($0)) }
+            ?? Array(text).withUnsafeBytes { Period.parseText($0) }
         guard let parsed else { return nil }
         self = parsed
     }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Period? {
+    static func parseText(_ bytes: UnsafeRawBufferPointer) -> Period? {
         guard bytes.count == 7, bytes[4] == CodecByte.minus,
               let year = CodecCalendar.digits(bytes, at: 0, count: 4),
               let month = CodecCalendar.digits(bytes, at: 5, count: 2),

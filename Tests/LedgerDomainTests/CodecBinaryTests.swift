@@ -178,6 +178,28 @@ struct CodecBinaryTests {
         }
     }
 
+    @Test func theDeepestLinesTheParserAcceptsRoundTripThroughPayloadAndExport() throws {
+        func nested(_ count: Int) -> String { String(repeating: "[", count: count) + String(repeating: "]", count: count) }
+        let metadataPrefix = #"{"id":"e","tenant":"t","type":"audit.recorded","at":"2026-01-01T00:00:00Z","actor":"a","data":{"action":"a","target_type":"t","target_id":"i","risk":"low","metadata":{"a":"#
+        // The line's object is level 1, data 2, metadata 3: 61 arrays reach level 64.
+        let deepest = try codecEvent(metadataPrefix + nested(61) + #"},"x":"# + nested(62) + "}}")
+        guard case .failure = codecParse(metadataPrefix + nested(62) + "}}}") else {
+            Issue.record("metadata nested past level 64 parsed")
+            return
+        }
+        let (decoded, _) = try CodecBinary.roundTrip(deepest, .none)
+        #expect(codecIdentical(deepest, decoded))
+        #expect(codecIdentical(deepest, try codecEvent(EventLineWriter.line(deepest))))
+        // A payload may not hold what no line can: metadata one level deeper.
+        let tooDeep = Array(("{\"a\":" + nested(62) + "}").utf8)
+        let payload: [UInt8] = [0x01, 0x61, 0x01, 0x74, 0x01, 0x69, 0x01] + [UInt8((tooDeep.count + 1) & 0x7F | 0x80), UInt8((tooDeep.count + 1) >> 7)] + tooDeep + [0x00]
+        guard case .failure(let error) = CodecBinary.decode(deepest, payload) else {
+            Issue.record("metadata nested past level 64 decoded")
+            return
+        }
+        #expect(error.field == "metadata" && error.reason.contains("nested deeper than 64 levels"), "\(error)")
+    }
+
     @Test func checksTheRecordFields() {
         let approved = event(.orderApproved(order: "o"))
         let payload = CodecBinary.payload(approved, .approval(writer: "w", feeCents: 1, submissions: 1))

@@ -336,6 +336,30 @@ struct CodecParserTests {
         #expect(Array(reason.unicodeScalars) == Array("\"\\/\u{8}\u{C}\n\r\tAé€𝄞".unicodeScalars))
     }
 
+    @Test func findsSpecialCharactersAtEveryPositionOfAnEightByteWord() throws {
+        // The scanner reads strings eight bytes at a time: put each kind of special
+        // character at every offset of the first words.
+        let specials: [(json: String, decoded: String)] = [
+            (#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), ("é", "é"), ("𝄞", "𝄞"), (#"\u00e9"#, "é"), ("\u{7F}", "\u{7F}"), ("~", "~"),
+        ]
+        for offset in 0..<18 {
+            for special in specials {
+                for tail in [0, 1, 7, 9] {
+                    let prefix = String(repeating: "a", count: offset)
+                    let suffix = String(repeating: "z", count: tail)
+                    let event = try codecEvent(line("order.rejected", #""order":"o","reason":""# + prefix + special.json + suffix + "\""))
+                    #expect(event.data == .orderRejected(order: "o", reason: prefix + special.decoded + suffix), "\(offset) \(special) \(tail)")
+                }
+            }
+            let control = line("order.rejected", #""order":"o","reason":""# + String(repeating: "a", count: offset) + "\u{1F}zz\"")
+            guard case .failure(let refusal) = codecParse(control) else {
+                Issue.record("a raw control character at \(offset) was accepted")
+                continue
+            }
+            #expect(refusal.message.contains("control character U+001F"))
+        }
+    }
+
     @Test func doesNotNormaliseUnicode() throws {
         let composed = try codecEvent(line("order.approved", #""order":"é""#, id: #""é""#))
         let decomposed = try codecEvent(line("order.approved", #""order":"e\u0301""#, id: #""e\u0301""#))
