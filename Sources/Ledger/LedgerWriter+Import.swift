@@ -179,13 +179,13 @@ extension LedgerWriter {
                 let key = IdentityKey(tenant: event.tenant, id: event.id)
                 if let existing = try log.position(tenant: Array(event.tenant.string.utf8), id: Array(event.id.string.utf8)) {
                     let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
-                    outcome = stored == event
+                    outcome = stored.hasSameContent(as: event)
                         ? .duplicate(position: existing)
                         : .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: stored, position: existing)))
                 } else if let index = overlay[key] {
                     let stored = pending[index].event
                     let position = firstPosition + UInt64(index)
-                    outcome = stored == event
+                    outcome = stored.hasSameContent(as: event)
                         ? .duplicate(position: position)
                         : .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: stored, position: position)))
                 } else {

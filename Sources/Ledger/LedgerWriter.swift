@@ -109,7 +109,7 @@ public final class LedgerWriter: @unchecked Sendable {
         if let existing = try log.position(tenant: tenant, id: id) {
             let stored = try log.record(at: existing)
             let (storedEvent, _) = try LedgerCodec.decode(stored)
-            if storedEvent == event {
+            if storedEvent.hasSameContent(as: event) {
                 return .duplicate(position: existing)
             }
             return .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: storedEvent, position: existing)))

@@ -44,6 +44,24 @@ import LedgerLog
         #expect(reopened.head.position == 2)
     }
 
+    @Test func freeTextThatDiffersOnlyInUnicodeCompositionIsAConflictNotADuplicate() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let (_, writer) = try TestSupport.newLedger(in: parent)
+        defer { writer.close() }
+        var composed = Self.bonus(id: "e-1")
+        composed.data = .bonusAdded(worker: "w-1", amountCents: 500, reason: "caf\u{E9}")
+        var decomposed = composed
+        decomposed.data = .bonusAdded(worker: "w-1", amountCents: 500, reason: "cafe\u{301}")
+        #expect(try writer.append(composed) == .appended(position: 1))
+        guard case .refused(let refusal) = try writer.append(decomposed) else {
+            Issue.record("a reason spelled with other code points is different content")
+            return
+        }
+        #expect(refusal.code == .conflict)
+        #expect(try writer.append(composed) == .duplicate(position: 1))
+    }
+
     @Test func aSecondWriterIsRefusedAtOnce() throws {
         let parent = TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(parent) }
