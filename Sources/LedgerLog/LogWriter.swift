@@ -105,11 +105,21 @@ public final class LogWriter: @unchecked Sendable {
             try FileSystem.createDirectories(directory)
             try FileSystem.synchronizeDirectory(FileSystem.parentDirectory(directory))
         }
+        // Check before creating LOCK, so that a directory that is no ledger is left untouched.
+        let formatPath = LedgerDirectory.path(directory, LedgerDirectory.formatFileName)
+        if !FileSystem.exists(formatPath) {
+            guard create else { throw LogError.notALedger(directory: directory, reason: "no \(LedgerDirectory.formatFileName) file") }
+            guard try LedgerDirectory.isEmptyForCreation(directory) else {
+                throw LogError.notALedger(directory: directory, reason: "the directory is not empty and holds no ledger")
+            }
+        } else {
+            try LedgerDirectory.checkFormat(directory)
+        }
         let lockFile = try FileDescriptor.open(LedgerDirectory.path(directory, LedgerDirectory.lockFileName),
                                                flags: O_RDWR | O_CREAT)
         guard try lockFile.tryLockExclusive() else { throw LogError.locked(directory: directory) }
-        if !FileSystem.exists(LedgerDirectory.path(directory, LedgerDirectory.formatFileName)) {
-            guard create else { throw LogError.notALedger(directory: directory, reason: "no \(LedgerDirectory.formatFileName) file") }
+        // Under the lock: another writer may have created the ledger meanwhile.
+        if !FileSystem.exists(formatPath) {
             guard try LedgerDirectory.isEmptyForCreation(directory) else {
                 throw LogError.notALedger(directory: directory, reason: "the directory is not empty and holds no ledger")
             }

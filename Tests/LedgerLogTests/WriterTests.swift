@@ -182,6 +182,7 @@ import Testing
             guard case LogError.notALedger? = error as? LogError else { return false }
             return true
         }
+        #expect(!FileManager.default.fileExists(atPath: directory.child("LOCK")), "a directory that is no ledger is left alone")
         try writeFile(directory.child("FORMAT"), Array("ledger-log 2\n".utf8))
         #expect(throws: LogError.self) { try LogReader(directory: directory.path) }
         let created = try LogWriter.open(directory: directory.child("a/b/c"), options: fastOptions(), create: true)
