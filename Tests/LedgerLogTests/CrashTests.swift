@@ -73,6 +73,39 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
         print("crash test: \(kills) kills, \(recoveries) torn tails cut, \(acknowledgedMax) positions acknowledged")
     }
 
+    /// A writer in another process holds the lock: opening fails at once, while a
+    /// reader (no lock) reads the log it is appending to.
+    @Test func writerInAnotherProcessLocksTheLedger() throws {
+        let directory = TemporaryDirectory("lock-process")
+        defer { directory.remove() }
+        let ledger = directory.child("ledger")
+        let output = directory.child("child.out")
+        let child = try startChild(["append", ledger, "3"], output: output)
+        defer {
+            Darwin_kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+        }
+        // Wait (bounded) until the child has acknowledged something: it holds the lock.
+        var waited = 0
+        while (String(decoding: try readFile(output), as: UTF8.self).split(separator: "\n").compactMap { UInt64($0) }).isEmpty {
+            usleep(10_000)
+            waited += 1
+            try #require(waited < 1_000, "the child acknowledged nothing in 10 s")
+        }
+        #expect(throws: LogError.locked(directory: ledger)) {
+            try LogWriter.open(directory: ledger, options: fastOptions())
+        }
+        let reader = try LogReader(directory: ledger)
+        let head = try reader.head().position
+        #expect(head > 0)
+        var count: UInt64 = 0
+        try reader.forEach(through: head) { record in
+            count += 1
+            #expect(record.materialize() == sampleLogRecord(record.position))
+        }
+        #expect(count == head)
+    }
+
     /// A write failure (a file size limit) poisons the writer: the leader gets the I/O
     /// error, later calls get `poisoned`; reopening keeps every acknowledged record.
     @Test func writeFailurePoisonsTheWriter() throws {
