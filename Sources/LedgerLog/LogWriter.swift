@@ -89,7 +89,10 @@ public final class LogWriter: @unchecked Sendable {
     /// Opens a ledger directory for writing.
     ///
     /// Takes the directory's lock (`LogError.locked` at once if another writer holds
-    /// it), checks the whole log (every checksum, the hash chain, positions, framing),
+    /// it; note that a child process being spawned holds copies of its parent's
+    /// descriptors until it execs, so reopening right after `close` while another
+    /// thread spawns a process can briefly see `locked`), checks the whole log (every
+    /// checksum, the hash chain, positions, framing),
     /// rebuilds the idempotency index, and cuts a torn tail left by a crash (see
     /// `recovery`). Anything else that does not check out throws `LogError.corrupt`.
     ///

@@ -25,7 +25,7 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
     process.executableURL = try crashChildURL()
     process.arguments = arguments
     process.standardOutput = FileHandle(forWritingAtPath: output)
-    try process.run()
+    try childSpawnLock.withLock { try process.run() }
     return process
 }
 
@@ -56,7 +56,7 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
                 else { #expect(line.hasPrefix("#"), "seed \(seed), kill \(kill): child said \(line)") }
             }
 
-            let writer = try LogWriter.open(directory: ledger, options: LogOptions(synchronous: false), create: true)
+            let writer = try openWriter(directory: ledger, options: LogOptions(synchronous: false), create: true)
             if writer.recovery != nil { recoveries += 1 }
             let head = writer.durableHead.position
             #expect(head >= acknowledgedMax, "seed \(seed), kill \(kill): head \(head) < acknowledged \(acknowledgedMax)")
@@ -93,7 +93,7 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
             try #require(waited < 1_000, "the child acknowledged nothing in 10 s")
         }
         #expect(throws: LogError.locked(directory: ledger)) {
-            try LogWriter.open(directory: ledger, options: fastOptions())
+            try openWriter(directory: ledger, options: fastOptions())
         }
         let reader = try LogReader(directory: ledger)
         let head = try reader.head().position
@@ -127,7 +127,7 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
             #expect(line.contains("unusable after a failed flush"), "\(line)")
         }
 
-        let writer = try LogWriter.open(directory: ledger, options: fastOptions())
+        let writer = try openWriter(directory: ledger, options: fastOptions())
         #expect(writer.durableHead.position >= acknowledged)
         let next = try appendSamples(writer, flushes: 1, recordsPerFlush: 3)
         writer.close()
