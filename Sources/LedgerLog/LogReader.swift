@@ -104,7 +104,8 @@ public final class LogReader {
     /// checksum), the batch headers and record framing, gapless positions across batches
     /// and segments, and the whole hash chain from genesis. Never throws: the report
     /// says what was verified and, on failure, the first bad position, file and offset.
-    /// A torn tail (what the next writer open would cut) is reported apart from failures.
+    /// A torn tail (what the next writer open would cut) is reported apart from failures;
+    /// beside a live writer, a batch still being written shows up as one.
     ///
     /// - Parameter progress: called after every batch with the segment bytes checked so far.
     public func verify(progress: ((_ bytesDone: UInt64, _ bytesTotal: UInt64) -> Void)? = nil) -> VerifyReport {
