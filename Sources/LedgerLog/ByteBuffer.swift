@@ -1,11 +1,14 @@
 /// A growable byte buffer that owns raw memory. Used for staging records, building
 /// batches and reading files: it is reused across events, so hot paths do not
 /// allocate once it has grown to its working size. Not thread-safe.
+///
+/// Its owner serialises all access (a lock or a single thread), so the properties skip
+/// Swift's dynamic exclusivity checks, which would otherwise run on every append.
 final class ByteBuffer {
-    private(set) var base: UnsafeMutableRawPointer
-    private(set) var capacity: Int
+    @exclusivity(unchecked) private(set) var base: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private(set) var capacity: Int
     /// Bytes in use, from `base`.
-    var count: Int = 0
+    @exclusivity(unchecked) var count: Int = 0
 
     init(capacity: Int = 4_096) {
         precondition(capacity > 0, "a buffer needs some capacity")

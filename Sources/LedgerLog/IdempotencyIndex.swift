@@ -5,7 +5,10 @@
 /// return all of them.
 ///
 /// Memory: the table doubles when three quarters full, so it holds 21 to 43 bytes per
-/// record (a 10M-record log: 16M slots, 256 MiB).
+/// record (64 for a moment while doubling); a 10M-record log: 16M slots, 256 MiB.
+/// (8-byte slots of position and hash tag would halve that, but a slot must keep
+/// enough hash bits to be re-placed when the table doubles, and 24 bits stop at 16M
+/// slots; the full hash keeps growth simple and unlimited.)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,7 +28,7 @@ struct IdempotencyIndex: ~Copyable {
     private(set) var count = 0
     private let hashMask: UInt64
     private let seed: Int
-    private static let slotsMin = 16
+    private static let slotsMin = 1 << 12
 
     /// - Parameters:
     ///   - expectedCount: records to hold without growing.
@@ -65,6 +68,7 @@ struct IdempotencyIndex: ~Copyable {
         return UInt64(bitPattern: Int64(hasher.finalize())) & hashMask
     }
 
+    @inline(__always)
     mutating func insert(hash: UInt64, position: UInt64) {
         precondition(position >= 1, "positions start at 1")
         if (count + 1) > capacity / 4 * 3 { grow() }

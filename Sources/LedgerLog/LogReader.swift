@@ -67,8 +67,10 @@ public final class LogReader {
     }
 
     /// Calls `body` for every record from `from` through `through` (both inclusive,
-    /// clamped to the log), in position order, checking each frame's CRC-32C and zstd
-    /// checksum and the record framing on the way. Stops at the end of the last
+    /// clamped to the log), in position order, checking each batch's metadata CRC-32C,
+    /// its zstd frame (structure and content checksum) and the record framing on the
+    /// way (the frame's own CRC-32C and the hash chain are left to `verify`, for speed).
+    /// Stops at the end of the last
     /// complete batch (an incomplete batch a writer is still writing, or a torn tail,
     /// ends the log). Throws `LogError.corrupt` on anything that does not check out,
     /// and whatever `body` throws.
@@ -78,7 +80,7 @@ public final class LogReader {
         guard through >= max(from, 1) else { return }
         let segments = try LedgerDirectory.segments(in: directory)
         _ = try scanner.scan(segments: segments, from: max(from, 1), through: through, depth: .records,
-                             checkChain: false, onRecord: body)
+                             checkChain: false, checkFrameChecksums: false, onRecord: body)
     }
 
     /// The record at `position`; throws `LogError.positionOutOfRange` when there is none.
@@ -102,7 +104,8 @@ public final class LogReader {
     /// checksum), the batch headers and record framing, gapless positions across batches
     /// and segments, and the whole hash chain from genesis. Never throws: the report
     /// says what was verified and, on failure, the first bad position, file and offset.
-    /// A torn tail (what the next writer open would cut) is reported apart from failures.
+    /// A torn tail (what the next writer open would cut) is reported apart from failures;
+    /// beside a live writer, a batch still being written shows up as one.
     ///
     /// - Parameter progress: called after every batch with the segment bytes checked so far.
     public func verify(progress: ((_ bytesDone: UInt64, _ bytesTotal: UInt64) -> Void)? = nil) -> VerifyReport {

@@ -49,10 +49,14 @@ final class LogScanner {
     ///     read, and only records in it are passed to `onRecord`. Segments entirely
     ///     before `from` are skipped by their names (then the summary only covers the rest).
     ///   - checkChain: recompute the hash chain from genesis (requires `from == 1`, `.records`).
+    ///   - checkFrameChecksums: check each frame's CRC-32C too. Replay skips it: zstd's
+    ///     content checksum already guards what it decodes, and the CRC costs a tenth
+    ///     of replay time; `verify` and the writer's open check both.
     ///   - onBatch: every complete batch: segment index, byte offset, metadata, and its
     ///     uncompressed bytes when they were read.
     ///   - onRecord: every record in range, in position order.
     func scan(segments: [SegmentEntry], from: UInt64 = 1, through: UInt64 = .max, depth: Depth, checkChain: Bool,
+              checkFrameChecksums: Bool = true,
               progress: (_ bytesDone: UInt64, _ bytesTotal: UInt64) -> Void = { _, _ in },
               onBatch: (_ segmentIndex: Int, _ offset: UInt64, _ metadata: BatchMetadata, _ content: UnsafeRawBufferPointer?) throws -> Void = { _, _, _, _ in },
               onRecord: (RecordView) throws -> Void = { _ in }) throws -> ScanSummary {
@@ -100,7 +104,8 @@ final class LogScanner {
                     if metadata.firstPosition > through { break scanning }
                     var content: UnsafeRawBufferPointer? = nil
                     if depth == .records && (checkChain || metadata.lastPosition >= from) {
-                        let bytes = try decoder.load(file: file, offset: offset, metadata: metadata)
+                        let bytes = try decoder.load(file: file, offset: offset, metadata: metadata,
+                                                     checkFrameChecksum: checkFrameChecksums)
                         content = bytes
                         if checkChain {
                             let next = ChainHash.next(previous: chain, batch: bytes)
@@ -215,9 +220,11 @@ final class BatchDecoder {
     private let decompressor = ZstdDecompressor()
 
     /// The batch's uncompressed bytes, valid until the next call. Checks the frame's
-    /// CRC-32C, that it is one zstd frame with a content checksum and the announced
-    /// size, decompresses it (zstd checks the content checksum) and checks the header.
-    func load(file: FileDescriptor, offset: UInt64, metadata: BatchMetadata) throws(LogError) -> UnsafeRawBufferPointer {
+    /// CRC-32C (unless `checkFrameChecksum` is false), that it is one zstd frame with a
+    /// content checksum and the announced size, decompresses it (zstd checks the
+    /// content checksum) and checks the header.
+    func load(file: FileDescriptor, offset: UInt64, metadata: BatchMetadata,
+              checkFrameChecksum: Bool = true) throws(LogError) -> UnsafeRawBufferPointer {
         let frameOffset = offset + UInt64(BatchMetadata.byteCount)
         func corrupt(_ reason: String) -> LogError {
             .corrupt(file: file.path, offset: frameOffset, position: metadata.firstPosition, reason: reason)
@@ -227,9 +234,11 @@ final class BatchDecoder {
         let got = try file.read(into: frameBuffer.base, count: frameBytes, at: frameOffset)
         guard got == frameBytes else { throw corrupt("the file ends inside the frame") }
         let frame = UnsafeRawBufferPointer(start: frameBuffer.base, count: frameBytes)
-        let checksum = CRC32C.checksum(frame)
-        guard checksum == metadata.frameChecksum else {
-            throw corrupt("frame CRC-32C mismatch (stored 0x\(String(metadata.frameChecksum, radix: 16, uppercase: true)), computed 0x\(String(checksum, radix: 16, uppercase: true)))")
+        if checkFrameChecksum {
+            let checksum = CRC32C.checksum(frame)
+            guard checksum == metadata.frameChecksum else {
+                throw corrupt("frame CRC-32C mismatch (stored 0x\(String(metadata.frameChecksum, radix: 16, uppercase: true)), computed 0x\(String(checksum, radix: 16, uppercase: true)))")
+            }
         }
         let contentBytes = Int(metadata.uncompressedBytes)
         if let problem = ZstdDecompressor.frameProblem(frame, contentBytes: contentBytes) { throw corrupt(problem) }

@@ -1,16 +1,17 @@
 /// Records staged by a writer but not yet durable, encoded once (RecordCodec) into one
 /// contiguous buffer, so sealing a batch is a copy of a byte range. Reused: clearing
-/// keeps the capacity, so staging does not allocate once warmed up.
+/// keeps the capacity, so staging does not allocate once warmed up. The writer's lock
+/// serialises access, so the properties skip Swift's dynamic exclusivity checks.
 final class StagedRecords {
     /// The position of the first record held.
-    var firstPosition: UInt64
+    @exclusivity(unchecked) var firstPosition: UInt64
     let bytes = ByteBuffer(capacity: 1 << 20)
     /// Start offset in `bytes` of each record.
-    private(set) var offsets: [Int] = []
+    @exclusivity(unchecked) private(set) var offsets: [Int] = []
     /// Each record's time (records store the difference from the previous one).
-    private(set) var ats: [Int64] = []
+    @exclusivity(unchecked) private(set) var ats: [Int64] = []
     /// The time the first record's difference is taken from.
-    private(set) var baseAt: Int64 = 0
+    @exclusivity(unchecked) private(set) var baseAt: Int64 = 0
 
     init(firstPosition: UInt64) {
         self.firstPosition = firstPosition

@@ -60,7 +60,7 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     @Test func concurrentWaitersShareOneSync() throws {
         let directory = TemporaryDirectory("group")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: LogOptions(), create: true)
+        let writer = try openWriter(directory: directory.path, options: LogOptions(), create: true)
         let threads = 8
         let rounds = 20
         let barrier = Barrier(parties: threads)
@@ -92,7 +92,7 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     @Test func concurrentAppendersGetGaplessPositionsAndShareSyncs() throws {
         let directory = TemporaryDirectory("appenders")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: LogOptions(batchRecordsMax: 16), create: true)
+        let writer = try openWriter(directory: directory.path, options: LogOptions(batchRecordsMax: 16), create: true)
         let threads = 8
         let appendsPerThread = 100
         let collector = Collector()
@@ -124,7 +124,7 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     @Test func readersReadWhileTheWriterAppends() throws {
         let directory = TemporaryDirectory("readers")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path,
+        let writer = try openWriter(directory: directory.path,
                                         options: fastOptions(segmentBytesMax: 4_096, batchRecordsMax: 7), create: true)
         let flushes = 200
         let done = Collector()
@@ -166,7 +166,7 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         defer { directory.remove() }
         var options = fastOptions(batchRecordsMax: 3)
         options.keyHashBitsForTesting = 4
-        let writer = try LogWriter.open(directory: directory.path, options: options, create: true)
+        let writer = try openWriter(directory: directory.path, options: options, create: true)
         let collector = Collector()
         runThreads(4) { _ in
             for _ in 0..<60 {

@@ -25,7 +25,7 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
     process.executableURL = try crashChildURL()
     process.arguments = arguments
     process.standardOutput = FileHandle(forWritingAtPath: output)
-    try process.run()
+    try childSpawnLock.withLock { try process.run() }
     return process
 }
 
@@ -56,7 +56,7 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
                 else { #expect(line.hasPrefix("#"), "seed \(seed), kill \(kill): child said \(line)") }
             }
 
-            let writer = try LogWriter.open(directory: ledger, options: LogOptions(synchronous: false), create: true)
+            let writer = try openWriter(directory: ledger, options: LogOptions(synchronous: false), create: true)
             if writer.recovery != nil { recoveries += 1 }
             let head = writer.durableHead.position
             #expect(head >= acknowledgedMax, "seed \(seed), kill \(kill): head \(head) < acknowledged \(acknowledgedMax)")
@@ -71,6 +71,39 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
         }
         #expect(acknowledgedMax > 0, "the child acknowledged something")
         print("crash test: \(kills) kills, \(recoveries) torn tails cut, \(acknowledgedMax) positions acknowledged")
+    }
+
+    /// A writer in another process holds the lock: opening fails at once, while a
+    /// reader (no lock) reads the log it is appending to.
+    @Test func writerInAnotherProcessLocksTheLedger() throws {
+        let directory = TemporaryDirectory("lock-process")
+        defer { directory.remove() }
+        let ledger = directory.child("ledger")
+        let output = directory.child("child.out")
+        let child = try startChild(["append", ledger, "3"], output: output)
+        defer {
+            Darwin_kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+        }
+        // Wait (bounded) until the child has acknowledged something: it holds the lock.
+        var waited = 0
+        while (String(decoding: try readFile(output), as: UTF8.self).split(separator: "\n").compactMap { UInt64($0) }).isEmpty {
+            usleep(10_000)
+            waited += 1
+            try #require(waited < 1_000, "the child acknowledged nothing in 10 s")
+        }
+        #expect(throws: LogError.locked(directory: ledger)) {
+            try openWriter(directory: ledger, options: fastOptions())
+        }
+        let reader = try LogReader(directory: ledger)
+        let head = try reader.head().position
+        #expect(head > 0)
+        var count: UInt64 = 0
+        try reader.forEach(through: head) { record in
+            count += 1
+            #expect(record.materialize() == sampleLogRecord(record.position))
+        }
+        #expect(count == head)
     }
 
     /// A write failure (a file size limit) poisons the writer: the leader gets the I/O
@@ -94,7 +127,7 @@ func startChild(_ arguments: [String], output: String) throws -> Process {
             #expect(line.contains("unusable after a failed flush"), "\(line)")
         }
 
-        let writer = try LogWriter.open(directory: ledger, options: fastOptions())
+        let writer = try openWriter(directory: ledger, options: fastOptions())
         #expect(writer.durableHead.position >= acknowledged)
         let next = try appendSamples(writer, flushes: 1, recordsPerFlush: 3)
         writer.close()

@@ -26,7 +26,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
         defer { directory.remove() }
         var options = fastOptions(batchRecordsMax: 4)
         if finalBatchStartsASegment { options.segmentBytesMax = 1 }   // one batch per segment
-        let writer = try LogWriter.open(directory: directory.path, options: options, create: true)
+        let writer = try openWriter(directory: directory.path, options: options, create: true)
         try appendSamples(writer, flushes: 2, recordsPerFlush: 3)
         let previousHead = writer.durableHead
         try appendSamples(writer, flushes: 1, recordsPerFlush: 3)
@@ -39,7 +39,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
         #expect(final.firstPosition == previousHead.position + 1)
         for cut in Int(final.offset)..<original.count {
             try writeFile(segment, Array(original[0..<cut]))
-            let reopened = try LogWriter.open(directory: directory.path, options: options)
+            let reopened = try openWriter(directory: directory.path, options: options)
             #expect(reopened.durableHead == previousHead, "cut at \(cut)")
             if cut == Int(final.offset) && cut > 0 {
                 #expect(reopened.recovery == nil, "cut at \(cut)")
@@ -58,7 +58,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
         }
         // After recovery the log continues at the cut position.
         try writeFile(segment, Array(original[0..<(Int(final.offset) + 80)]))
-        let reopened = try LogWriter.open(directory: directory.path, options: options)
+        let reopened = try openWriter(directory: directory.path, options: options)
         let last = try appendSamples(reopened, flushes: 1, recordsPerFlush: 5)
         reopened.close()
         #expect(try checkSamples(directory.path) == last)
@@ -68,7 +68,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
     @Test func zeroTailIsCut() throws {
         let directory = TemporaryDirectory("zeros")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(), create: true)
         try appendSamples(writer, flushes: 2, recordsPerFlush: 3)
         let head = writer.durableHead
         writer.close()
@@ -79,7 +79,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
             let reader = try LogReader(directory: directory.path)
             #expect(reader.verify().tornTail?.kind == .zeroTail)
             #expect(try reader.head() == head)
-            let reopened = try LogWriter.open(directory: directory.path, options: fastOptions())
+            let reopened = try openWriter(directory: directory.path, options: fastOptions())
             #expect(reopened.recovery?.tornTail.kind == .zeroTail && reopened.recovery?.tornTail.bytes == UInt64(zeros))
             #expect(reopened.durableHead == head)
             reopened.close()
@@ -92,7 +92,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
     @Test func damagedLastBatchIsAnErrorNotATornTail() throws {
         let directory = TemporaryDirectory("damaged")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(), create: true)
         try appendSamples(writer, flushes: 3, recordsPerFlush: 2)
         writer.close()
         let segment = try segmentPaths(directory.path).last!
@@ -104,7 +104,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
             damaged[flipped] ^= 0x01
             try writeFile(segment, damaged)
             do {
-                _ = try LogWriter.open(directory: directory.path, options: fastOptions())
+                _ = try openWriter(directory: directory.path, options: fastOptions())
                 Issue.record("opening a damaged log succeeded")
             } catch let LogError.corrupt(file, offset, position, reason) {
                 #expect(file == segment)
@@ -122,14 +122,14 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
     @Test func tornBatchBeforeTheLastSegmentIsAnError() throws {
         let directory = TemporaryDirectory("torn-middle")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(segmentBytesMax: 1), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(segmentBytesMax: 1), create: true)
         try appendSamples(writer, flushes: 3, recordsPerFlush: 2)
         writer.close()
         let segments = try segmentPaths(directory.path)
         #expect(segments.count == 3)
         let middle = try readFile(segments[1])
         try writeFile(segments[1], Array(middle.dropLast(5)))
-        #expect(throws: LogError.self) { try LogWriter.open(directory: directory.path, options: fastOptions()) }
+        #expect(throws: LogError.self) { try openWriter(directory: directory.path, options: fastOptions()) }
         let report = try LogReader(directory: directory.path).verify()
         guard case .corrupt(let file, _, let position, _)? = report.failure else {
             Issue.record("expected corruption, got \(report)")
@@ -143,7 +143,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
     @Test func missingSegmentIsAGap() throws {
         let directory = TemporaryDirectory("gap")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(segmentBytesMax: 1), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(segmentBytesMax: 1), create: true)
         try appendSamples(writer, flushes: 3, recordsPerFlush: 2)
         writer.close()
         let segments = try segmentPaths(directory.path)
@@ -160,12 +160,12 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
     @Test func emptyLastSegmentIsRemoved() throws {
         let directory = TemporaryDirectory("empty-segment")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(), create: true)
         try appendSamples(writer, flushes: 1, recordsPerFlush: 4)
         writer.close()
         let empty = directory.child(LedgerDirectory.segmentName(firstPosition: 5))
         try writeFile(empty, [])
-        let reopened = try LogWriter.open(directory: directory.path, options: fastOptions())
+        let reopened = try openWriter(directory: directory.path, options: fastOptions())
         #expect(reopened.recovery == RecoveryReport(
             tornTail: TornTail(file: empty, offset: 0, bytes: 0, position: 5, kind: .emptySegment), segmentRemoved: true))
         #expect(!FileManager.default.fileExists(atPath: empty))
@@ -179,7 +179,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
     @Test func tornTailCanBeRefusedInsteadOfCut() throws {
         let directory = TemporaryDirectory("no-cut")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(), create: true)
         try appendSamples(writer, flushes: 2, recordsPerFlush: 2)
         writer.close()
         let segment = try segmentPaths(directory.path).last!
@@ -188,7 +188,7 @@ func batchLayout(_ segment: String) throws -> [(offset: UInt64, bytes: UInt64, f
         var options = fastOptions()
         options.cutTornTail = false
         #expect {
-            try LogWriter.open(directory: directory.path, options: options)
+            try openWriter(directory: directory.path, options: options)
         } throws: { error in
             guard case LogError.torn(let tail)? = error as? LogError else { return false }
             return tail.kind == .endsInsideFrame && tail.position == 3

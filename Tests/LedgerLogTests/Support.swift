@@ -53,6 +53,20 @@ func sampleLogRecord(_ position: UInt64) -> LogRecord {
                      actor: record.actor, payload: record.payload)
 }
 
+/// Serialises spawning child processes with opening writers. While a child is being
+/// spawned it holds copies of the parent's descriptors until it execs (O_CLOEXEC acts
+/// only then), LOCK's included: a test that closed its writer and reopens it in that
+/// window, while another test spawns a child, would find the lock still held.
+let childSpawnLock = NSLock()
+
+/// `LogWriter.open`, never during a child's spawn (see `childSpawnLock`).
+func openWriter(directory: String, options: LogOptions = .init(), create: Bool = false,
+                onRecord: ((RecordView) throws -> Void)? = nil) throws -> LogWriter {
+    try childSpawnLock.withLock {
+        try LogWriter.open(directory: directory, options: options, create: create, onRecord: onRecord)
+    }
+}
+
 /// Options for fast tests: no fdatasync.
 func fastOptions(segmentBytesMax: UInt64 = 64 * 1_024 * 1_024, batchRecordsMax: Int = 4_096,
                  batchBytesMax: Int = 1_024 * 1_024) -> LogOptions {

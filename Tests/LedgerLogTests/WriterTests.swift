@@ -6,7 +6,7 @@ import Testing
     @Test func appendedRecordsReadBackInOrder() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(batchRecordsMax: 7), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(batchRecordsMax: 7), create: true)
         let last = try appendSamples(writer, flushes: 5, recordsPerFlush: 20)
         #expect(last == 100)
         #expect(writer.durableHead.position == 100)
@@ -35,7 +35,7 @@ import Testing
     @Test func idempotencyIndexHoldsAcrossRestart() throws {
         let directory = TemporaryDirectory("index")
         defer { directory.remove() }
-        var writer = try LogWriter.open(directory: directory.path, options: fastOptions(batchRecordsMax: 8), create: true)
+        var writer = try openWriter(directory: directory.path, options: fastOptions(batchRecordsMax: 8), create: true)
         try appendSamples(writer, flushes: 4, recordsPerFlush: 10)
         let composed = try writer.stage(NewRecord(tenant: Array("t".utf8), id: Array("caf\u{E9}".utf8), type: 1, at: 0,
                                                   actor: [], payload: []))
@@ -60,7 +60,7 @@ import Testing
         }
         try expectLookups(writer, stagedPresent: true)
         writer.close()
-        writer = try LogWriter.open(directory: directory.path, options: fastOptions())
+        writer = try openWriter(directory: directory.path, options: fastOptions())
         #expect(writer.durableHead.position == split)
         try expectLookups(writer, stagedPresent: false)
         writer.close()
@@ -74,7 +74,7 @@ import Testing
         defer { directory.remove() }
         var options = fastOptions(batchRecordsMax: 16)
         options.keyHashBitsForTesting = 3
-        var writer = try LogWriter.open(directory: directory.path, options: options, create: true)
+        var writer = try openWriter(directory: directory.path, options: options, create: true)
         try appendSamples(writer, flushes: 10, recordsPerFlush: 20)
         let again = try writer.stage(sampleRecord(5))
         for _ in 0..<30 { _ = try writer.stage(sampleRecord(writer.lastStagedPosition + 1)) }
@@ -95,7 +95,7 @@ import Testing
         let last = writer.lastStagedPosition
         try expectLookups(writer, through: last)
         writer.close()
-        writer = try LogWriter.open(directory: directory.path, options: options)
+        writer = try openWriter(directory: directory.path, options: options)
         try expectLookups(writer, through: last)
         writer.close()
     }
@@ -103,16 +103,16 @@ import Testing
     @Test func secondWriterIsRefusedAtOnce() throws {
         let directory = TemporaryDirectory("lock")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(), create: true)
         #expect(throws: LogError.locked(directory: directory.path)) {
-            try LogWriter.open(directory: directory.path, options: fastOptions())
+            try openWriter(directory: directory.path, options: fastOptions())
         }
         #expect(throws: LogError.locked(directory: directory.path)) {
-            try LogWriter.open(directory: directory.path, options: fastOptions(), create: true)
+            try openWriter(directory: directory.path, options: fastOptions(), create: true)
         }
         #expect(try LogReader(directory: directory.path).head() == .empty, "readers need no lock")
         writer.close()
-        let second = try LogWriter.open(directory: directory.path, options: fastOptions())
+        let second = try openWriter(directory: directory.path, options: fastOptions())
         second.close()
     }
 
@@ -122,7 +122,7 @@ import Testing
         let directory = TemporaryDirectory("rollover")
         defer { directory.remove() }
         let options = fastOptions(segmentBytesMax: 1_500, batchRecordsMax: 4)
-        var writer = try LogWriter.open(directory: directory.path, options: options, create: true)
+        var writer = try openWriter(directory: directory.path, options: options, create: true)
         try appendSamples(writer, flushes: 10, recordsPerFlush: 10)
         writer.close()
         let segments = try LedgerDirectory.segments(in: directory.path)
@@ -133,7 +133,7 @@ import Testing
             let size = try FileSystem.size(segment.path)
             #expect(size <= 1_500 || layout.count == 1, "a segment exceeds its maximum only with a single batch")
         }
-        writer = try LogWriter.open(directory: directory.path, options: options)
+        writer = try openWriter(directory: directory.path, options: options)
         #expect(try writer.record(at: 3) == sampleLogRecord(3))
         #expect(try writer.record(at: 97) == sampleLogRecord(97))
         let last = try appendSamples(writer, flushes: 3, recordsPerFlush: 10)
@@ -148,7 +148,7 @@ import Testing
     @Test func oversizedFieldsAreRefusedAndLargeRecordsGetTheirOwnBatch() throws {
         let directory = TemporaryDirectory("limits")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(batchBytesMax: 4_096), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(batchBytesMax: 4_096), create: true)
         let tooLong = [UInt8](repeating: 0x61, count: LogLimits.keyBytesMax + 1)
         #expect(throws: LogError.recordTooLarge(field: "id", bytes: tooLong.count, limit: LogLimits.keyBytesMax)) {
             try writer.stage(NewRecord(tenant: [1], id: tooLong, type: 0, at: 0, actor: [], payload: []))
@@ -173,18 +173,19 @@ import Testing
         let directory = TemporaryDirectory("not-a-ledger")
         defer { directory.remove() }
         let missing = directory.child("missing")
-        #expect(throws: LogError.self) { try LogWriter.open(directory: missing) }
+        #expect(throws: LogError.self) { try openWriter(directory: missing) }
         #expect(throws: LogError.self) { try LogReader(directory: directory.path) }
         try writeFile(directory.child("notes.txt"), Array("hello".utf8))
         #expect {
-            try LogWriter.open(directory: directory.path, create: true)
+            try openWriter(directory: directory.path, create: true)
         } throws: { error in
             guard case LogError.notALedger? = error as? LogError else { return false }
             return true
         }
+        #expect(!FileManager.default.fileExists(atPath: directory.child("LOCK")), "a directory that is no ledger is left alone")
         try writeFile(directory.child("FORMAT"), Array("ledger-log 2\n".utf8))
         #expect(throws: LogError.self) { try LogReader(directory: directory.path) }
-        let created = try LogWriter.open(directory: directory.child("a/b/c"), options: fastOptions(), create: true)
+        let created = try openWriter(directory: directory.child("a/b/c"), options: fastOptions(), create: true)
         #expect(created.durableHead == .empty)
         #expect(created.durableHead.chainHash == [UInt8](repeating: 0, count: 32))
         created.close()
@@ -194,7 +195,7 @@ import Testing
     @Test func closedWriterRefusesWork() throws {
         let directory = TemporaryDirectory("closed")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path, options: fastOptions(), create: true)
+        let writer = try openWriter(directory: directory.path, options: fastOptions(), create: true)
         let staged = try writer.stage(sampleRecord(1))
         writer.close()
         #expect(throws: LogError.closed) { try writer.stage(sampleRecord(2)) }
@@ -207,11 +208,11 @@ import Testing
     @Test func openReplaysEveryRecordToTheCaller() throws {
         let directory = TemporaryDirectory("replay")
         defer { directory.remove() }
-        var writer = try LogWriter.open(directory: directory.path, options: fastOptions(batchRecordsMax: 6), create: true)
+        var writer = try openWriter(directory: directory.path, options: fastOptions(batchRecordsMax: 6), create: true)
         let last = try appendSamples(writer, flushes: 3, recordsPerFlush: 11)
         writer.close()
         var seen: [LogRecord] = []
-        writer = try LogWriter.open(directory: directory.path, options: fastOptions()) { seen.append($0.materialize()) }
+        writer = try openWriter(directory: directory.path, options: fastOptions()) { seen.append($0.materialize()) }
         writer.close()
         #expect(seen == (1...last).map(sampleLogRecord))
     }

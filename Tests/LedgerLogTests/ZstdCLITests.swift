@@ -53,7 +53,7 @@ func parseDecompressedSegment(_ bytes: [UInt8]) throws -> [LogRecord] {
     @Test func everySegmentIsAZstdStreamOfTheRecords() throws {
         let directory = TemporaryDirectory("cli")
         defer { directory.remove() }
-        let writer = try LogWriter.open(directory: directory.path,
+        let writer = try openWriter(directory: directory.path,
                                         options: fastOptions(segmentBytesMax: 6_000, batchRecordsMax: 9), create: true)
         let last = try appendSamples(writer, flushes: 6, recordsPerFlush: 20)
         writer.close()
