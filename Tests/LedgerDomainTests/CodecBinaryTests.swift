@@ -170,7 +170,7 @@ struct CodecBinaryTests {
         }
         let repeating = Array(#"{"order":"x"}"#.utf8)
         let approved = event(.orderApproved(order: "o"))
-        let approvedPayload: [UInt8] = [0x01, 0x77, 0x00, 0x01, 0x6F, UInt8(repeating.count)] + repeating
+        let approvedPayload: [UInt8] = [0x01, 0x77, 0x00, 0x01, 0x01, 0x6F, UInt8(repeating.count)] + repeating
         if case .failure(let error) = CodecBinary.decode(approved, approvedPayload) {
             #expect(error.field == "extras" && error.reason == "repeats the field order")
         } else {
