@@ -4,17 +4,12 @@ import LedgerLog
 
 /// Bridges the domain's typed events and the log's records.
 enum LedgerCodec {
-    static func newRecord(_ event: Event, effect: Effect, tenant: [UInt8], id: [UInt8], payloadScratch: inout [UInt8]) -> NewRecord {
-        payloadScratch.removeAll(keepingCapacity: true)
-        EventBinaryCodec.encodePayload(event, effect: effect, into: &payloadScratch)
-        return NewRecord(
-            tenant: tenant,
-            id: id,
-            type: UInt16(event.type.rawValue),
-            at: event.at.microseconds,
-            actor: Array(event.actor.string.utf8),
-            payload: payloadScratch
-        )
+    /// Lends the UTF-8 bytes of a name (native Swift strings store UTF-8 contiguously,
+    /// so this copies nothing).
+    @inline(__always)
+    static func withBytes<Result>(of name: Name, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        var string = name.string
+        return try string.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
 
     static func decode(_ view: RecordView) throws -> (Event, Effect) {

@@ -177,7 +177,10 @@ extension LedgerWriter {
                 outcome = .refused(refusal)
             case .success(let event):
                 let key = IdentityKey(tenant: event.tenant, id: event.id)
-                if let existing = try log.position(tenant: Array(event.tenant.string.utf8), id: Array(event.id.string.utf8)) {
+                let existingPosition = try LedgerCodec.withBytes(of: event.tenant) { tenant in
+                    try LedgerCodec.withBytes(of: event.id) { id in try log.position(tenant: tenant, id: id) }
+                }
+                if let existing = existingPosition {
                     let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
                     outcome = stored.hasSameContent(as: event)
                         ? .duplicate(position: existing)
@@ -214,15 +217,21 @@ extension LedgerWriter {
             summary.headAfter = summary.headBefore
             return
         }
+        // Every line is judged; now write. Staged records are made durable every
+        // `importSyncEventsMax` events so that staging stays bounded: a crash in the middle
+        // leaves a prefix of this import in the log, and re-running the import appends the
+        // rest (the prefix reads as duplicates).
         var staged = 0
         for (event, effect) in pending {
-            let record = LedgerCodec.newRecord(
-                event, effect: effect, tenant: Array(event.tenant.string.utf8), id: Array(event.id.string.utf8),
-                payloadScratch: &payloadScratch)
-            let position = try log.stage(record)
+            let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
+                try LedgerCodec.withBytes(of: event.id) { id in
+                    try stageLocked(event, effect: effect, tenant: tenant, id: id)
+                }
+            }
             precondition(position == firstPosition + UInt64(staged), "positions of an atomic import must follow its judgement")
             staged += 1
-            if staged % 65_536 == 0 {
+            if staged % Self.importSyncEventsMax == 0 {
+                try log.waitUntilDurable(through: position)
                 progress?(bytes.count / 2 + bytes.count / 2 * staged / max(pending.count, 1), bytes.count)
             }
         }

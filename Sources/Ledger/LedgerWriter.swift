@@ -104,24 +104,37 @@ public final class LedgerWriter: @unchecked Sendable {
 
     /// Judges and, if accepted, stages one event. Caller holds `lock`.
     func stageLocked(_ event: Event) throws -> AppendOutcome {
-        let tenant = Array(event.tenant.string.utf8)
-        let id = Array(event.id.string.utf8)
-        if let existing = try log.position(tenant: tenant, id: id) {
-            let stored = try log.record(at: existing)
-            let (storedEvent, _) = try LedgerCodec.decode(stored)
-            if storedEvent.hasSameContent(as: event) {
-                return .duplicate(position: existing)
+        try LedgerCodec.withBytes(of: event.tenant) { tenant in
+            try LedgerCodec.withBytes(of: event.id) { id in
+                if let existing = try log.position(tenant: tenant, id: id) {
+                    let stored = try log.record(at: existing)
+                    let (storedEvent, _) = try LedgerCodec.decode(stored)
+                    if storedEvent.hasSameContent(as: event) {
+                        return .duplicate(position: existing)
+                    }
+                    return .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: storedEvent, position: existing)))
+                }
+                switch state.decide(event) {
+                case .failure(let refusal):
+                    return .refused(refusal)
+                case .success(let effect):
+                    let position = try stageLocked(event, effect: effect, tenant: tenant, id: id)
+                    state.apply(event, effect: effect)
+                    return .appended(position: position)
+                }
             }
-            return .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: storedEvent, position: existing)))
         }
-        switch state.decide(event) {
-        case .failure(let refusal):
-            return .refused(refusal)
-        case .success(let effect):
-            let record = LedgerCodec.newRecord(event, effect: effect, tenant: tenant, id: id, payloadScratch: &payloadScratch)
-            let position = try log.stage(record)
-            state.apply(event, effect: effect)
-            return .appended(position: position)
+    }
+
+    /// Encodes and stages an accepted event, without allocating once warmed up. Caller holds `lock`.
+    func stageLocked(_ event: Event, effect: Effect, tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) throws -> UInt64 {
+        payloadScratch.removeAll(keepingCapacity: true)
+        EventBinaryCodec.encodePayload(event, effect: effect, into: &payloadScratch)
+        return try LedgerCodec.withBytes(of: event.actor) { actor in
+            try payloadScratch.withUnsafeBytes { payload in
+                try log.stage(tenant: tenant, id: id, type: UInt16(event.type.rawValue), at: event.at.microseconds,
+                              actor: actor, payload: payload)
+            }
         }
     }
 }
