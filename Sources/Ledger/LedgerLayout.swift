@@ -15,6 +15,7 @@ public struct LedgerOptions: Sendable {
 /// ```
 /// DIR/LEDGER        manifest: format and domain pack (text)
 /// DIR/log/          the event log (segments, lock), see docs/FORMAT.md
+/// DIR/read-models.sqlite   the read models as SQLite tables (derived; see docs/SQLITE.md)
 /// ```
 struct LedgerLayout {
     static let manifestText = "ledger-directory/1\ndomain: events-md/1\n"
@@ -22,6 +23,8 @@ struct LedgerLayout {
     let directory: String
     var manifestPath: String { directory + "/LEDGER" }
     var logDirectory: String { directory + "/log" }
+    /// The read models as SQLite tables, rebuilt from the log whenever needed.
+    var sqlitePath: String { directory + "/read-models.sqlite" }
 
     /// Creates the layout in an empty or missing directory; opening an existing ledger
     /// with `create` is fine (it is simply opened), anything else in the way is an error.

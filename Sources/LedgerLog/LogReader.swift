@@ -83,6 +83,23 @@ public final class LogReader {
                              checkChain: false, checkFrameChecksums: false, onRecord: body)
     }
 
+    /// Like `forEach(from:through:_:)`, and after the records of each batch read, calls
+    /// `batchEnd` with that batch's head: its last position and the chain hash stored for it
+    /// (the hash chain's value at that position). Batches end where a writer's flush ended,
+    /// so these are the positions at which a projection can record a verifiable checkpoint.
+    public func forEach(from: UInt64 = 1, through: UInt64 = .max, batchEnd: (LogHead) throws -> Void,
+                        _ body: (RecordView) throws -> Void) throws {
+        guard through >= max(from, 1) else { return }
+        let segments = try LedgerDirectory.segments(in: directory)
+        _ = try scanner.scan(segments: segments, from: max(from, 1), through: through, depth: .records,
+                             checkChain: false, checkFrameChecksums: false,
+                             onBatch: { _, _, metadata, content in
+                                 guard content != nil else { return }
+                                 try batchEnd(LogHead(position: metadata.lastPosition, chainHash: metadata.chainHash))
+                             },
+                             onRecord: body)
+    }
+
     /// The record at `position`; throws `LogError.positionOutOfRange` when there is none.
     public func record(at position: UInt64) throws -> LogRecord {
         var found: LogRecord?
