@@ -35,7 +35,10 @@ let package = Package(
         ),
         .target(
             name: "LedgerSQLite",
-            dependencies: ["LedgerDomain", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "LedgerDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "Ledger",
@@ -45,8 +48,17 @@ let package = Package(
             name: "ledger",
             dependencies: ["Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(
+            name: "ledger-sqlite-crash-child",
+            dependencies: ["LedgerSQLite", "LedgerDomain"]
+        ),
         .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog"]),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ledger"]),
+        .testTarget(
+            name: "LedgerSQLiteTests",
+            dependencies: ["LedgerSQLite", "LedgerDomain", "ledger-sqlite-crash-child"],
+            resources: [.copy("Fixtures")]
+        ),
     ]
 )
