@@ -57,7 +57,10 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ledger"]),
         .testTarget(
             name: "LedgerSQLiteTests",
-            dependencies: ["LedgerSQLite", "LedgerDomain", "ledger-sqlite-crash-child"],
+            dependencies: [
+                "LedgerSQLite", "LedgerDomain", "ledger-sqlite-crash-child",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             resources: [.copy("Fixtures")]
         ),
     ]
