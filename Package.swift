@@ -48,11 +48,17 @@ let package = Package(
             name: "ledger",
             dependencies: ["Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Appends until killed; LedgerLogTests runs it and SIGKILLs it to test recovery.
+        .executableTarget(
+            name: "ledger-log-crash-child",
+            dependencies: ["LedgerLog"]
+        ),
+        // Projects batches until killed; LedgerSQLiteTests runs it and SIGKILLs it to test recovery.
         .executableTarget(
             name: "ledger-sqlite-crash-child",
             dependencies: ["LedgerSQLite", "LedgerDomain"]
         ),
-        .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog"]),
+        .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog", "ledger-log-crash-child"]),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ledger"]),
         .testTarget(

@@ -75,3 +75,31 @@ public final class LedgerReader {
     /// Figures of the log (events, segments, bytes).
     public func statistics() throws -> LogStatistics { try log.statistics() }
 }
+
+extension LedgerReader {
+    /// Worker balances only, the fast path: each record's money fields are read straight
+    /// from its payload bytes (no `Event` is built), and only money events touch the fold.
+    /// Returns the fold and the number of events read.
+    public func balances(asOf: AsOf = .end) throws -> (balances: BalanceFold, events: UInt64) {
+        var fold = BalanceFold(asOf: asOf)
+        var events: UInt64 = 0
+        var through = UInt64.max
+        if case .position(let position) = asOf { through = position }
+        try log.forEach(from: 1, through: through) { view in
+            events += 1
+            guard let money = try EventBinaryCodec.decodeMoney(type: view.type, payload: view.payload) else { return }
+            guard asOf.includes(position: view.position, at: Timestamp(microseconds: view.at)) else { return }
+            let movement: BalanceMovement
+            switch money.kind {
+            case .approval: movement = .approval(feeCents: money.amountCents)
+            case .completion: movement = .completion(feeCents: money.amountCents)
+            case .bonus: movement = .bonus(amountCents: money.amountCents)
+            case .fine: movement = .fine(amountCents: money.amountCents)
+            case .payout: movement = .payout(amountCents: money.amountCents)
+            case .invoice: movement = .fixedPay(amountCents: money.amountCents)
+            }
+            fold.apply(movement, tenant: view.tenant, worker: money.worker)
+        }
+        return (fold, events)
+    }
+}

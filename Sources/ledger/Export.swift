@@ -21,7 +21,7 @@ extension LedgerCommand {
             try reportingFailures {
                 let reader = try LedgerReader(directory: directory)
                 let file = try output.map { try BufferedFile(creating: $0) } ?? BufferedFile(standardOutput: ())
-                try reader.export(tenant: tenant.map(Name.init)) { file.write($0) }
+                try reader.export(tenant: tenant.map { Name($0) }) { file.write($0) }
                 try file.close()
             }
         }

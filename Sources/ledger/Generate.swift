@@ -52,19 +52,14 @@ struct HistoryOptions: ParsableArguments {
     var invalidRate: Double = 0
 
     var options: GeneratorOptions {
-        var options = GeneratorOptions()
-        options.events = events
-        options.tenants = tenants
-        options.seed = seed
-        options.days = days
-        options.invalidRate = invalidRate
-        return options
+        GeneratorOptions(events: events, tenants: tenants, seed: seed, days: days, invalidRate: invalidRate)
     }
 
     func check() throws {
-        guard events >= 0 else { throw ValidationError("--events must be >= 0, got \(events)") }
-        guard (1...1000).contains(tenants) else { throw ValidationError("--tenants must be in 1...1000, got \(tenants)") }
-        guard days >= 1 else { throw ValidationError("--days must be >= 1, got \(days)") }
-        guard (0...1).contains(invalidRate) else { throw ValidationError("--invalid-rate must be in [0, 1], got \(invalidRate)") }
+        do {
+            try options.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }

@@ -140,12 +140,16 @@ final class BufferedFile {
         }
         self.path = path
         self.handle = handle
+        self.isStandardOutput = false
     }
 
-    /// Standard output, buffered.
+    let isStandardOutput: Bool
+
+    /// Standard output, buffered (a stream of its own on file descriptor 1, flushed at close).
     init(standardOutput: Void) {
         self.path = "-"
-        self.handle = stdout
+        self.handle = fdopen(STDOUT_FILENO, "w")!
+        self.isStandardOutput = true
     }
 
     func write(_ text: String) {
@@ -167,7 +171,7 @@ final class BufferedFile {
 
     func close() throws {
         let flushed = fflush(handle) == 0
-        if handle != stdout { fclose(handle) }
+        if !isStandardOutput { fclose(handle) }
         guard flushed else { throw LedgerError.file(path: path, reason: "cannot write: \(String(cString: strerror(errno)))") }
     }
 }

@@ -79,6 +79,12 @@ enum Format {
         bytes.map { String(format: "%02x", $0) }.joined()
     }
 
+    /// "key   value" lines, keys padded to one width.
+    static func keyValues(_ pairs: [[String]]) -> String {
+        let width = pairs.map { $0[0].count }.max() ?? 0
+        return pairs.map { $0[0] + String(repeating: " ", count: width - $0[0].count) + "  " + $0[1] + "\n" }.joined()
+    }
+
     /// A left-aligned text table with a header row.
     static func table(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> = []) -> String {
         var widths = header.map(\.count)

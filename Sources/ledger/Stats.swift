@@ -37,7 +37,7 @@ extension LedgerCommand {
                         ("head_chain_hash", JSONText.string(Format.hex(statistics.head.chainHash))),
                     ]))
                 } else {
-                    print(Format.table(["", ""], [
+                    print(Format.keyValues([
                         ["events", Format.count(Int(events))],
                         ["tenants", String(tenants.count)],
                         ["segments", String(statistics.segmentCount)],

@@ -1,0 +1,247 @@
+/// The `data` fields of each event type (EVENTS.md section 3) as one table, read by the
+/// JSON decoder, the line writer and the binary codec, so that the three agree on names,
+/// kinds, ranges and order.
+
+/// What a `data` field holds and how it is checked.
+enum EventFieldKind: Sendable, Equatable {
+    /// A non-empty string, kept as a `Name`.
+    case identifier
+    /// Any string, empty included.
+    case text
+    /// A JSON integer (no fraction, no exponent; `-0` reads as 0) in `minimum...10^12`.
+    case integer(minimum: Int64)
+    /// The timestamp grammar of `at`.
+    case timestamp
+    /// `YYYY-MM` with a month 01-12.
+    case period
+    case role
+    case change
+    case risk
+    /// Optional; when present a JSON object, kept as canonical JSON text.
+    case metadata
+}
+
+/// One `data` field of one event type.
+struct EventFieldSpec: Sendable {
+    let name: StaticString
+    let kind: EventFieldKind
+    /// Which `EventFieldValues` slot holds it, among the slots of its kind (identifiers 0-2).
+    let slot: Int
+
+    var isRequired: Bool { kind != .metadata }
+}
+
+enum EventFields {
+    /// The largest amount (cents) or `submissions` count: 10^12.
+    static let integerMaximum: Int64 = 1_000_000_000_000
+
+    /// The wire names of the event types, indexed by `EventType.rawValue - 1` (the same
+    /// strings as `EventType.name`, as literals that compare without building a String).
+    static let typeNames: [StaticString] = [
+        "invitation.created", "invitation.accepted", "invitation.revoked", "worker.rate_set",
+        "order.placed", "order.accepted", "job.assigned", "order.submitted", "order.approved",
+        "order.rejected", "order.completed", "order.cancelled", "bonus.added", "fine.issued",
+        "payout.paid", "invoice.issued", "subscription.changed", "audit.recorded",
+    ]
+
+    /// Each type's fields in the order of EVENTS.md, which is also their order in the binary
+    /// payload; indexed by `EventType.rawValue - 1`.
+    static let table: [[EventFieldSpec]] = [
+        // invitation.created
+        [.init(name: "invitation", kind: .identifier, slot: 0), .init(name: "email", kind: .identifier, slot: 1),
+         .init(name: "role", kind: .role, slot: 0), .init(name: "expires_at", kind: .timestamp, slot: 0)],
+        // invitation.accepted
+        [.init(name: "invitation", kind: .identifier, slot: 0), .init(name: "user", kind: .identifier, slot: 1)],
+        // invitation.revoked
+        [.init(name: "invitation", kind: .identifier, slot: 0)],
+        // worker.rate_set
+        [.init(name: "worker", kind: .identifier, slot: 0), .init(name: "fixed_monthly_cents", kind: .integer(minimum: 0), slot: 0)],
+        // order.placed
+        [.init(name: "order", kind: .identifier, slot: 0), .init(name: "client", kind: .identifier, slot: 1),
+         .init(name: "title", kind: .text, slot: 0), .init(name: "price_cents", kind: .integer(minimum: 0), slot: 0)],
+        // order.accepted
+        [.init(name: "order", kind: .identifier, slot: 0), .init(name: "manager", kind: .identifier, slot: 1)],
+        // job.assigned
+        [.init(name: "order", kind: .identifier, slot: 0), .init(name: "writer", kind: .identifier, slot: 1),
+         .init(name: "fee_cents", kind: .integer(minimum: 0), slot: 0)],
+        // order.submitted
+        [.init(name: "order", kind: .identifier, slot: 0), .init(name: "submissions", kind: .integer(minimum: 1), slot: 0)],
+        // order.approved
+        [.init(name: "order", kind: .identifier, slot: 0)],
+        // order.rejected
+        [.init(name: "order", kind: .identifier, slot: 0), .init(name: "reason", kind: .text, slot: 0)],
+        // order.completed
+        [.init(name: "order", kind: .identifier, slot: 0)],
+        // order.cancelled
+        [.init(name: "order", kind: .identifier, slot: 0), .init(name: "reason", kind: .text, slot: 0)],
+        // bonus.added
+        [.init(name: "worker", kind: .identifier, slot: 0), .init(name: "amount_cents", kind: .integer(minimum: 1), slot: 0),
+         .init(name: "reason", kind: .text, slot: 0)],
+        // fine.issued
+        [.init(name: "worker", kind: .identifier, slot: 0), .init(name: "amount_cents", kind: .integer(minimum: 1), slot: 0),
+         .init(name: "reason", kind: .text, slot: 0)],
+        // payout.paid
+        [.init(name: "worker", kind: .identifier, slot: 0), .init(name: "amount_cents", kind: .integer(minimum: 1), slot: 0),
+         .init(name: "reference", kind: .text, slot: 0)],
+        // invoice.issued
+        [.init(name: "worker", kind: .identifier, slot: 0), .init(name: "period", kind: .period, slot: 0)],
+        // subscription.changed
+        [.init(name: "change", kind: .change, slot: 0), .init(name: "plan", kind: .identifier, slot: 0),
+         .init(name: "mrr_cents", kind: .integer(minimum: 0), slot: 0)],
+        // audit.recorded
+        [.init(name: "action", kind: .identifier, slot: 0), .init(name: "target_type", kind: .identifier, slot: 1),
+         .init(name: "target_id", kind: .identifier, slot: 2), .init(name: "risk", kind: .risk, slot: 0),
+         .init(name: "metadata", kind: .metadata, slot: 0)],
+    ]
+
+    /// The same fields sorted by the UTF-8 bytes of their names: the canonical JSON order.
+    static let sortedTable: [[EventFieldSpec]] = table.map { fields in
+        fields.sorted { bytes(of: $0.name).lexicographicallyPrecedes(bytes(of: $1.name)) }
+    }
+
+    /// Per type, a bit per field of `table` (bit i = field i) for the required ones.
+    static let requiredMasks: [UInt32] = table.map { fields in
+        var mask: UInt32 = 0
+        for (index, field) in fields.enumerated() where field.isRequired { mask |= 1 << index }
+        return mask
+    }
+
+    @inline(__always) static func fields(of type: EventType) -> [EventFieldSpec] {
+        table[Int(type.rawValue) - 1]
+    }
+
+    static func bytes(of literal: StaticString) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
+    /// The type whose wire name is `bytes`, compared byte for byte.
+    static func type(named bytes: UnsafeRawBufferPointer) -> EventType? {
+        for (index, name) in typeNames.enumerated() where bytes.matchesLiteral(name) {
+            return EventType(rawValue: UInt8(index + 1))
+        }
+        return nil
+    }
+
+    static func role(named bytes: UnsafeRawBufferPointer) -> Role? {
+        if bytes.matchesLiteral("admin") { return .admin }
+        if bytes.matchesLiteral("manager") { return .manager }
+        if bytes.matchesLiteral("client") { return .client }
+        if bytes.matchesLiteral("writer") { return .writer }
+        return nil
+    }
+
+    static func change(named bytes: UnsafeRawBufferPointer) -> SubscriptionChange? {
+        if bytes.matchesLiteral("created") { return .created }
+        if bytes.matchesLiteral("upgraded") { return .upgraded }
+        if bytes.matchesLiteral("downgraded") { return .downgraded }
+        if bytes.matchesLiteral("cancelled") { return .cancelled }
+        if bytes.matchesLiteral("reactivated") { return .reactivated }
+        return nil
+    }
+
+    static func risk(named bytes: UnsafeRawBufferPointer) -> Risk? {
+        if bytes.matchesLiteral("low") { return .low }
+        if bytes.matchesLiteral("medium") { return .medium }
+        if bytes.matchesLiteral("high") { return .high }
+        if bytes.matchesLiteral("critical") { return .critical }
+        return nil
+    }
+}
+
+/// The values of one event's `data` fields, by slot, between the readers (JSON, binary)
+/// and `EventData`.
+struct EventFieldValues {
+    var names: (Name, Name, Name) = (Name(""), Name(""), Name(""))
+    var text = ""
+    var integer: Int64 = 0
+    var timestamp = Timestamp(microseconds: 0)
+    var period = Period(year: 0, month: 1)
+    /// The raw value of the role, change or risk.
+    var code: UInt8 = 0
+    var metadata: String?
+
+    init() {}
+
+    init(_ data: EventData) {
+        switch data {
+        case .invitationCreated(let invitation, let email, let role, let expiresAt):
+            names.0 = invitation; names.1 = email; code = role.rawValue; timestamp = expiresAt
+        case .invitationAccepted(let invitation, let user):
+            names.0 = invitation; names.1 = user
+        case .invitationRevoked(let invitation):
+            names.0 = invitation
+        case .workerRateSet(let worker, let fixedMonthlyCents):
+            names.0 = worker; integer = fixedMonthlyCents
+        case .orderPlaced(let order, let client, let title, let priceCents):
+            names.0 = order; names.1 = client; text = title; integer = priceCents
+        case .orderAccepted(let order, let manager):
+            names.0 = order; names.1 = manager
+        case .jobAssigned(let order, let writer, let feeCents):
+            names.0 = order; names.1 = writer; integer = feeCents
+        case .orderSubmitted(let order, let submissions):
+            names.0 = order; integer = submissions
+        case .orderApproved(let order), .orderCompleted(let order):
+            names.0 = order
+        case .orderRejected(let order, let reason), .orderCancelled(let order, let reason):
+            names.0 = order; text = reason
+        case .bonusAdded(let worker, let amountCents, let reason), .fineIssued(let worker, let amountCents, let reason):
+            names.0 = worker; integer = amountCents; text = reason
+        case .payoutPaid(let worker, let amountCents, let reference):
+            names.0 = worker; integer = amountCents; text = reference
+        case .invoiceIssued(let worker, let period):
+            names.0 = worker; self.period = period
+        case .subscriptionChanged(let change, let plan, let mrrCents):
+            code = change.rawValue; names.0 = plan; integer = mrrCents
+        case .auditRecorded(let action, let targetType, let targetID, let risk, let metadata):
+            names.0 = action; names.1 = targetType; names.2 = targetID; code = risk.rawValue; self.metadata = metadata
+        }
+    }
+
+    func name(slot: Int) -> Name {
+        switch slot {
+        case 0: names.0
+        case 1: names.1
+        default: names.2
+        }
+    }
+
+    mutating func setName(_ name: Name, slot: Int) {
+        switch slot {
+        case 0: names.0 = name
+        case 1: names.1 = name
+        default: names.2 = name
+        }
+    }
+
+    /// The typed data. The readers have checked `code` against the field's enum.
+    func eventData(of type: EventType) -> EventData {
+        switch type {
+        case .invitationCreated:
+            .invitationCreated(invitation: names.0, email: names.1, role: Self.decoded(Role(rawValue: code)), expiresAt: timestamp)
+        case .invitationAccepted: .invitationAccepted(invitation: names.0, user: names.1)
+        case .invitationRevoked: .invitationRevoked(invitation: names.0)
+        case .workerRateSet: .workerRateSet(worker: names.0, fixedMonthlyCents: integer)
+        case .orderPlaced: .orderPlaced(order: names.0, client: names.1, title: text, priceCents: integer)
+        case .orderAccepted: .orderAccepted(order: names.0, manager: names.1)
+        case .jobAssigned: .jobAssigned(order: names.0, writer: names.1, feeCents: integer)
+        case .orderSubmitted: .orderSubmitted(order: names.0, submissions: integer)
+        case .orderApproved: .orderApproved(order: names.0)
+        case .orderRejected: .orderRejected(order: names.0, reason: text)
+        case .orderCompleted: .orderCompleted(order: names.0)
+        case .orderCancelled: .orderCancelled(order: names.0, reason: text)
+        case .bonusAdded: .bonusAdded(worker: names.0, amountCents: integer, reason: text)
+        case .fineIssued: .fineIssued(worker: names.0, amountCents: integer, reason: text)
+        case .payoutPaid: .payoutPaid(worker: names.0, amountCents: integer, reference: text)
+        case .invoiceIssued: .invoiceIssued(worker: names.0, period: period)
+        case .subscriptionChanged:
+            .subscriptionChanged(change: Self.decoded(SubscriptionChange(rawValue: code)), plan: names.0, mrrCents: integer)
+        case .auditRecorded:
+            .auditRecorded(action: names.0, targetType: names.1, targetID: names.2, risk: Self.decoded(Risk(rawValue: code)), metadata: metadata)
+        }
+    }
+
+    private static func decoded<Value>(_ value: Value?) -> Value {
+        guard let value else { preconditionFailure("enum code not checked by the reader") }
+        return value
+    }
+}

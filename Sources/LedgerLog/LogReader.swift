@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a ledger log without taking its lock: replay, queries, statistics and
+/// verification, also while a writer appends in the same or another process (a
+/// reader sees whole batches only: the writer's next batch appears once complete).
+///
+/// One reader owns a decompression context and buffers: use it from one thread at a
+/// time. Opening many readers is cheap.
+///
+/// ```swift
+/// let reader = try LogReader(directory: "/var/lib/acme/ledger")
+/// try reader.forEach(from: 1) { record in
+///     print(record.position, record.type)   // record's buffers are valid here only
+/// }
+/// ```
+public final class LogReader {
+    /// The ledger directory.
+    public let directory: String
+    private let scanner = LogScanner()
+    /// Where `head()` stopped last time, so the next call reads only newer batches.
+    private var headCache: (path: String, offset: UInt64, head: LogHead)?
+
+    /// Opens a ledger directory for reading; throws `LogError.notALedger` unless it holds a ledger.
+    public init(directory: String) throws {
+        try LedgerDirectory.checkFormat(directory)
+        self.directory = directory
+    }
+
+    /// The last complete batch's last position and its stored chain hash. Cheap: reads
+    /// only batch metadata of the last segment (and only batches appended since the
+    /// previous call). Checks the metadata's CRC, not the frames (that is `verify`).
+    public func head() throws -> LogHead {
+        let segments = try LedgerDirectory.segments(in: directory)
+        for index in stride(from: segments.count - 1, through: 0, by: -1) {
+            let segment = segments[index]
+            let file = try FileDescriptor.open(segment.path, flags: O_RDONLY)
+            let size = try file.size()
+            var offset: UInt64 = 0
+            var expected = segment.firstPosition
+            var head: LogHead? = nil
+            if let cache = headCache, cache.path == segment.path, cache.offset <= size {
+                offset = cache.offset
+                expected = cache.head.position + 1
+                head = cache.head
+            }
+            walking: while true {
+                switch try scanner.nextBatch(file: file, size: size, offset: offset,
+                                             isLast: index == segments.count - 1, expected: expected) {
+                case .batch(let metadata):
+                    head = LogHead(position: metadata.lastPosition, chainHash: metadata.chainHash)
+                    offset += metadata.batchFileBytes
+                    expected = metadata.lastPosition + 1
+                case .end, .torn:
+                    break walking
+                }
+            }
+            if let head {
+                headCache = (segment.path, offset, head)
+                return head
+            }
+        }
+        return .empty
+    }
+
+    /// Calls `body` for every record from `from` through `through` (both inclusive,
+    /// clamped to the log), in position order, checking each frame's CRC-32C and zstd
+    /// checksum and the record framing on the way. Stops at the end of the last
+    /// complete batch (an incomplete batch a writer is still writing, or a torn tail,
+    /// ends the log). Throws `LogError.corrupt` on anything that does not check out,
+    /// and whatever `body` throws.
+    ///
+    /// No allocation per record: the views borrow a reused decompression buffer.
+    public func forEach(from: UInt64 = 1, through: UInt64 = .max, _ body: (RecordView) throws -> Void) throws {
+        guard through >= max(from, 1) else { return }
+        let segments = try LedgerDirectory.segments(in: directory)
+        _ = try scanner.scan(segments: segments, from: max(from, 1), through: through, depth: .records,
+                             checkChain: false, onRecord: body)
+    }
+
+    /// The record at `position`; throws `LogError.positionOutOfRange` when there is none.
+    public func record(at position: UInt64) throws -> LogRecord {
+        var found: LogRecord?
+        if position >= 1 {
+            try forEach(from: position, through: position) { found = $0.materialize() }
+        }
+        guard let found else { throw LogError.positionOutOfRange(position: position, head: try head().position) }
+        return found
+    }
+
+    /// Counts and sizes, from batch metadata only (no decompression).
+    public func statistics() throws -> LogStatistics {
+        let summary = try scanner.scan(segments: try LedgerDirectory.segments(in: directory), depth: .metadata,
+                                       checkChain: false)
+        return LogStatistics(summary)
+    }
+
+    /// Checks everything: every metadata and frame CRC-32C, every zstd frame (content
+    /// checksum), the batch headers and record framing, gapless positions across batches
+    /// and segments, and the whole hash chain from genesis. Never throws: the report
+    /// says what was verified and, on failure, the first bad position, file and offset.
+    /// A torn tail (what the next writer open would cut) is reported apart from failures.
+    ///
+    /// - Parameter progress: called after every batch with the segment bytes checked so far.
+    public func verify(progress: ((_ bytesDone: UInt64, _ bytesTotal: UInt64) -> Void)? = nil) -> VerifyReport {
+        var verified = LogHead.empty
+        var report = VerifyReport()
+        do {
+            try LedgerDirectory.checkFormat(directory)
+            let segments = try LedgerDirectory.segments(in: directory)
+            let summary = try scanner.scan(
+                segments: segments, depth: .records, checkChain: true,
+                progress: { done, total in progress?(done, total) },
+                onBatch: { _, _, metadata, _ in
+                    verified = LogHead(position: metadata.lastPosition, chainHash: metadata.chainHash)
+                })
+            report.statistics = LogStatistics(summary)
+        } catch let error as LogError {
+            report.failure = error
+        } catch {
+            preconditionFailure("the scan throws only LogError when nothing else throws: \(error)")
+        }
+        report.head = verified
+        return report
+    }
+}
+
+/// Counts and sizes of a ledger log.
+public struct LogStatistics: Sendable, Equatable, CustomStringConvertible {
+    /// The last complete batch's last position and chain hash.
+    public var head: LogHead = .empty
+    public var recordCount: UInt64 = 0
+    public var batchCount: UInt64 = 0
+    public var segmentCount: Int = 0
+    /// Bytes of all segment files (a torn tail included).
+    public var bytesOnDisk: UInt64 = 0
+    /// Sum of the batches' uncompressed sizes.
+    public var uncompressedBytes: UInt64 = 0
+    /// An incomplete batch at the end of the last segment, if any.
+    public var tornTail: TornTail?
+
+    public init() {}
+
+    init(_ summary: ScanSummary) {
+        head = summary.head
+        recordCount = summary.recordCount
+        batchCount = summary.batchCount
+        segmentCount = summary.segmentCount
+        bytesOnDisk = summary.bytesOnDisk
+        uncompressedBytes = summary.uncompressedBytes
+        tornTail = summary.tornTail
+    }
+
+    public var description: String {
+        var text = "\(recordCount) records in \(batchCount) batches and \(segmentCount) segments; "
+            + "\(bytesOnDisk) bytes on disk, \(uncompressedBytes) uncompressed; head \(head)"
+        if let tornTail { text += "; torn tail: \(tornTail)" }
+        return text
+    }
+}
+
+/// The outcome of `LogReader.verify`.
+public struct VerifyReport: Sendable, Equatable, CustomStringConvertible {
+    /// The last position whose batch checked out, with its chain hash (the whole log's
+    /// head when `failure` is nil).
+    public var head: LogHead = .empty
+    /// Counts and sizes (complete only when `failure` is nil).
+    public var statistics = LogStatistics()
+    /// The first thing that did not check out (`LogError.corrupt` names the file, the
+    /// byte offset and the position), or nil.
+    public var failure: LogError?
+    /// The incomplete last batch the next writer open would cut, if any (not a failure).
+    public var tornTail: TornTail? { statistics.tornTail }
+    /// True when everything checked out (a torn tail may still be present).
+    public var isValid: Bool { failure == nil }
+
+    public init() {}
+
+    public var description: String {
+        if let failure { return "FAILED after \(head): \(failure)" }
+        var text = "OK: \(statistics)"
+        if tornTail != nil { text += " (the next writer open cuts the torn tail)" }
+        return text
+    }
+}

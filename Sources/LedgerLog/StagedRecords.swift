@@ -1,0 +1,80 @@
+/// Records staged by a writer but not yet durable, encoded once (RecordCodec) into one
+/// contiguous buffer, so sealing a batch is a copy of a byte range. Reused: clearing
+/// keeps the capacity, so staging does not allocate once warmed up.
+final class StagedRecords {
+    /// The position of the first record held.
+    var firstPosition: UInt64
+    let bytes = ByteBuffer(capacity: 1 << 20)
+    /// Start offset in `bytes` of each record.
+    private(set) var offsets: [Int] = []
+    /// Each record's time (records store the difference from the previous one).
+    private(set) var ats: [Int64] = []
+    /// The time the first record's difference is taken from.
+    private(set) var baseAt: Int64 = 0
+
+    init(firstPosition: UInt64) {
+        self.firstPosition = firstPosition
+        offsets.reserveCapacity(4_096)
+        ats.reserveCapacity(4_096)
+    }
+
+    var count: Int { offsets.count }
+    var lastPosition: UInt64 { firstPosition + UInt64(offsets.count) - 1 }
+    /// The last record's time (the base time when empty).
+    var lastAt: Int64 { ats.last ?? baseAt }
+
+    /// The time the difference of the record at `index` is taken from.
+    @inline(__always)
+    func previousAt(ofRecordAt index: Int) -> Int64 { index == 0 ? baseAt : ats[index - 1] }
+
+    func contains(_ position: UInt64) -> Bool {
+        position >= firstPosition && position - firstPosition < UInt64(offsets.count)
+    }
+
+    @inline(__always)
+    func append(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, type: UInt16, at: Int64,
+                actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+        offsets.append(bytes.count)
+        RecordCodec.encode(tenant: tenant, id: id, type: type, at: at, previousAt: lastAt, actor: actor, payload: payload,
+                           into: bytes)
+        ats.append(at)
+    }
+
+    /// Forgets every record; the next one will be at `nextPosition`, its time
+    /// difference taken from `baseAt`.
+    func removeAll(nextPosition: UInt64, baseAt: Int64) {
+        bytes.removeAll()
+        offsets.removeAll(keepingCapacity: true)
+        ats.removeAll(keepingCapacity: true)
+        firstPosition = nextPosition
+        self.baseAt = baseAt
+    }
+
+    /// Byte range of the record at `index`.
+    @inline(__always)
+    func range(ofRecordAt index: Int) -> Range<Int> {
+        offsets[index]..<(index + 1 < offsets.count ? offsets[index + 1] : bytes.count)
+    }
+
+    /// A view of the record at `position` (valid until the buffer changes).
+    func view(at position: UInt64) -> RecordView {
+        precondition(contains(position), "the position is staged here")
+        let index = Int(position - firstPosition)
+        let range = range(ofRecordAt: index)
+        var cursor = range.lowerBound
+        var at = previousAt(ofRecordAt: index)
+        var problem: String?
+        guard let view = RecordCodec.decode(UnsafeRawPointer(bytes.base), &cursor, end: range.upperBound,
+                                            position: position, previousAt: &at, problem: &problem) else {
+            preconditionFailure("a staged record decodes: \(problem ?? "")")
+        }
+        return view
+    }
+
+    /// True when the record at `position` has this tenant and id (byte for byte).
+    func hasKey(at position: UInt64, tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) -> Bool {
+        let range = range(ofRecordAt: Int(position - firstPosition))
+        let key = RecordCodec.key(UnsafeRawPointer(bytes.base), at: range.lowerBound, end: range.upperBound)
+        return key.tenant.elementsEqual(tenant) && key.id.elementsEqual(id)
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import LedgerDomain
+import LedgerEngine
+
+extension LedgerCommand {
+    struct Dump: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every read model in the ledger-expected/1 shape of the shared fixtures.",
+            discussion: """
+            The output compares byte for byte with an independent implementation's. The \
+            `outcomes` list is empty unless --outcomes-from names an import report \
+            (`ledger import --report FILE`), whose outcomes are copied.
+            """)
+
+        @Argument(help: "The ledger directory.")
+        var directory: String
+
+        @Option(name: .customLong("as-of-position"), help: "Fold only the events at positions <= N.")
+        var asOfPosition: UInt64?
+
+        @Option(name: .customLong("as-of"), help: "Fold only the events with business time <= TIME.")
+        var asOfTime: String?
+
+        @Option(name: .long, help: "An import report whose outcomes the dump includes.")
+        var outcomesFrom: String?
+
+        @Flag(name: .long, help: "JSON output (the only format of dump; accepted for symmetry).")
+        var json = false
+
+        @Option(name: [.short, .long], help: "Write to this file instead of standard output.")
+        var output: String?
+
+        func validate() throws {
+            if asOfPosition != nil && asOfTime != nil { throw ValidationError("give --as-of-position or --as-of, not both") }
+            if let asOfTime, Timestamp(parsing: Array(asOfTime.utf8)) == nil {
+                throw ValidationError("--as-of \(asOfTime): expected YYYY-MM-DDTHH:MM:SS[.f]Z")
+            }
+        }
+
+        func run() throws {
+            try reportingFailures {
+                var asOf = AsOf.end
+                if let asOfPosition { asOf = .position(asOfPosition) }
+                if let asOfTime, let time = Timestamp(parsing: Array(asOfTime.utf8)) { asOf = .time(time) }
+                let outcomes = try outcomesFrom.map(Self.readOutcomes) ?? []
+                let models = try LedgerReader(directory: directory).readModels(asOf: asOf)
+                let text = ExpectedDump.render(outcomes: outcomes, models: models)
+                let file = try output.map { try BufferedFile(creating: $0) } ?? BufferedFile(standardOutput: ())
+                file.write(text)
+                try file.close()
+            }
+        }
+
+        static func readOutcomes(_ path: String) throws -> [ExpectedDump.LineOutcome] {
+            guard let data = FileManager.default.contents(atPath: path),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let outcomes = object["outcomes"] as? [[String: Any]]
+            else { throw LedgerError.file(path: path, reason: "not an import report (no \"outcomes\" list)") }
+            return try outcomes.enumerated().map { index, entry in
+                guard let line = entry["line"] as? Int, let kind = entry["outcome"] as? String else {
+                    throw LedgerError.file(path: path, reason: "outcome \(index + 1) lacks \"line\" or \"outcome\"")
+                }
+                switch kind {
+                case "appended", "duplicate":
+                    guard let position = entry["position"] as? Int, position > 0 else {
+                        throw LedgerError.file(path: path, reason: "outcome \(index + 1) (line \(line)) lacks a position")
+                    }
+                    return ExpectedDump.LineOutcome(
+                        line: line, outcome: kind == "appended" ? .appended(position: UInt64(position)) : .duplicate(position: UInt64(position)))
+                case "refused":
+                    guard let codeText = entry["code"] as? String, let code = RefusalCode(rawValue: codeText) else {
+                        throw LedgerError.file(path: path, reason: "outcome \(index + 1) (line \(line)) has no valid code")
+                    }
+                    return ExpectedDump.LineOutcome(line: line, outcome: .refused(Refusal(code, "")))
+                default:
+                    throw LedgerError.file(path: path, reason: "outcome \(index + 1) (line \(line)): unknown outcome \(kind)")
+                }
+            }
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fold the whole log into the read models and report the time it took.")
+
+        @Argument(help: "The ledger directory.")
+        var directory: String
+
+        @Flag(name: .long, help: "Fold into worker balances only.")
+        var balancesOnly = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingFailures {
+                let reader = try LedgerReader(directory: directory)
+                let started = DispatchTime.now().uptimeNanoseconds
+                var events = 0
+                var summary = ""
+                if balancesOnly {
+                    let (fold, count) = try reader.balances()
+                    events = Int(count)
+                    summary = "\(fold.count) worker balances"
+                } else {
+                    let models = try reader.readModels()
+                    events = Int(models.lastPosition)
+                    summary = "\(models.tenants.count) tenants"
+                }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                if output.json {
+                    print(JSONText.object([("events", String(events)), ("seconds", String(format: "%.3f", seconds)),
+                                           ("events_per_second", String(Int(Double(events) / max(seconds, 1e-9)))),
+                                           ("read_models", JSONText.string(balancesOnly ? "balances" : "all"))]))
+                } else {
+                    print("Replayed \(Format.count(events)) events into \(balancesOnly ? "balances" : "all read models") (\(summary)) in \(String(format: "%.3f", seconds)) s: \(Format.rate(events, seconds: seconds)).")
+                }
+            }
+        }
+    }
+}
