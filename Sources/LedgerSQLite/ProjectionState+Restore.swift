@@ -93,17 +93,12 @@ extension ProjectionState {
         return found
     }
 
-    /// `YYYY-MM`, as `SQLiteTime.text(of:)` writes it.
+    /// `YYYY-MM`, as `Period.appendText(to:)` writes it.
     static func parsePeriod(_ text: String) throws -> Period {
-        let bytes = Array(text.utf8)
-        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
-        guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"), bytes[0..<4].allSatisfy(isDigit), bytes[5..<7].allSatisfy(isDigit),
-            let year = Int32(String(decoding: bytes[0..<4], as: UTF8.self)),
-            let month = Int32(String(decoding: bytes[5..<7], as: UTF8.self)), (1...12).contains(month)
-        else {
+        guard let period = Period(parsing: text.utf8) else {
             throw SQLiteProjectionError.badValue(table: "invoices", column: "period", value: text)
         }
-        return Period(year: year, month: month)
+        return period
     }
 
     /// The account a `journal_accounts` row names: its `worker` column tells a worker's

@@ -5,8 +5,13 @@ import LedgerDomain
 /// event as it is folded, then every entity row the batch changed, then the checkpoint.
 ///
 /// Every statement is prepared once per connection (GRDB's statement cache) and bound through
-/// the C API (`SQLiteRowStatement`), so a row costs no SQL parsing and no argument array.
+/// the C API (`SQLiteRowStatement`), so a row costs no SQL parsing and no argument array;
+/// texts made of parts (timestamps, `<worker>/<period>` targets, journal account names) are
+/// composed in one reused buffer, so the append-only rows allocate nothing per event once the
+/// buffer has grown (the free-form `details` of an order's history excepted).
 struct ProjectionWriter {
+    /// The bytes of the text being bound; SQLite copies them (`SQLITE_TRANSIENT`).
+    private var scratch: [UInt8] = []
     private let audit: SQLiteRowStatement
     private let orderHistory: SQLiteRowStatement
     private let subscriptionChange: SQLiteRowStatement
@@ -58,20 +63,60 @@ struct ProjectionWriter {
         journalAccount = try prepare(
             "INSERT OR REPLACE INTO journal_accounts (tenant, account, worker, balance_cents) VALUES (?1, ?2, ?3, ?4)")
         checkpoint = try prepare("UPDATE projection_checkpoint SET position = ?2, chain_hash = ?3 WHERE name = ?1")
+        scratch.reserveCapacity(Self.scratchBytesInitial)
+    }
+
+    /// Enough for the texts of ordinary ids: two ids of 64 code points and a few separators.
+    static let scratchBytesInitial = 1024
+
+    /// Binds the text `compose` writes into the scratch buffer.
+    private mutating func bindComposed(
+        at index: Int32, of statement: SQLiteRowStatement, _ compose: (inout [UInt8]) -> Void
+    ) throws {
+        scratch.removeAll(keepingCapacity: true)
+        compose(&scratch)
+        try scratch.withUnsafeBytes { try statement.bind($0, at: index) }
+    }
+
+    private mutating func bind(_ timestamp: Timestamp, at index: Int32, of statement: SQLiteRowStatement) throws {
+        try bindComposed(at: index, of: statement) { timestamp.appendCanonical(to: &$0) }
+    }
+
+    private mutating func bind(_ account: JournalAccount, at index: Int32, of statement: SQLiteRowStatement) throws {
+        try bindComposed(at: index, of: statement) { Self.appendName(of: account, to: &$0) }
+    }
+
+    /// `JournalAccount.name`'s bytes, e.g. `worker:w-17:available`.
+    static func appendName(of account: JournalAccount, to bytes: inout [UInt8]) {
+        switch account {
+        case .expenseWork: bytes.append(contentsOf: "expense:work".utf8)
+        case .expenseBonus: bytes.append(contentsOf: "expense:bonus".utf8)
+        case .expenseFixed: bytes.append(contentsOf: "expense:fixed".utf8)
+        case .incomeFines: bytes.append(contentsOf: "income:fines".utf8)
+        case .assetCash: bytes.append(contentsOf: "asset:cash".utf8)
+        case .workerPending(let worker):
+            bytes.append(contentsOf: "worker:".utf8)
+            bytes.append(contentsOf: worker.string.utf8)
+            bytes.append(contentsOf: ":pending".utf8)
+        case .workerAvailable(let worker):
+            bytes.append(contentsOf: "worker:".utf8)
+            bytes.append(contentsOf: worker.string.utf8)
+            bytes.append(contentsOf: ":available".utf8)
+        }
     }
 
     // MARK: Append-only rows, one per event
 
     /// Binds `(position, tenant, at, at_microseconds)`, the first four columns of every
     /// append-only table.
-    private func bindEventColumns(_ recorded: RecordedEvent, to statement: SQLiteRowStatement) throws {
+    private mutating func bindEventColumns(_ recorded: RecordedEvent, to statement: SQLiteRowStatement) throws {
         try statement.bind(Int64(recorded.position), at: 1)
         try statement.bind(recorded.event.tenant, at: 2)
-        try statement.bind(recorded.event.at, at: 3)
+        try bind(recorded.event.at, at: 3, of: statement)
         try statement.bind(recorded.event.at.microseconds, at: 4)
     }
 
-    func insertAudit(_ recorded: RecordedEvent) throws {
+    mutating func insertAudit(_ recorded: RecordedEvent) throws {
         let event = recorded.event
         try bindEventColumns(recorded, to: audit)
         try audit.bind(event.actor, at: 5)
@@ -90,17 +135,25 @@ struct ProjectionWriter {
             .orderCompleted(let order), .orderCancelled(let order, _):
             try audit.bind(order, at: 7)
         case .invoiceIssued(let worker, let period):
-            try audit.bind("\(worker.string)/\(SQLiteTime.text(of: period))", at: 7)
+            try bindComposed(at: 7, of: audit) { bytes in
+                bytes.append(contentsOf: worker.string.utf8)
+                bytes.append(UInt8(ascii: "/"))
+                period.appendText(to: &bytes)
+            }
         case .subscriptionChanged:
             try audit.bind(event.tenant, at: 7)
         case .auditRecorded(_, let targetType, let targetID, let risk, _):
-            try audit.bind("\(targetType.string)/\(targetID.string)", at: 7)
+            try bindComposed(at: 7, of: audit) { bytes in
+                bytes.append(contentsOf: targetType.string.utf8)
+                bytes.append(UInt8(ascii: "/"))
+                bytes.append(contentsOf: targetID.string.utf8)
+            }
             try audit.bind(risk.name, at: 8)
         }
         try audit.execute()
     }
 
-    func insertOrderHistory(_ recorded: RecordedEvent, order: Name) throws {
+    mutating func insertOrderHistory(_ recorded: RecordedEvent, order: Name) throws {
         let event = recorded.event
         // The read model's own free-form description, so that both say the same.
         let details = OrderHistoryEntry(
@@ -114,7 +167,7 @@ struct ProjectionWriter {
         try orderHistory.execute()
     }
 
-    func insertSubscriptionChange(_ recorded: RecordedEvent, change: SubscriptionChange, plan: Name, mrrCents: Int64) throws {
+    mutating func insertSubscriptionChange(_ recorded: RecordedEvent, change: SubscriptionChange, plan: Name, mrrCents: Int64) throws {
         try bindEventColumns(recorded, to: subscriptionChange)
         try subscriptionChange.bind(recorded.event.actor, at: 5)
         try subscriptionChange.bind(change.name, at: 6)
@@ -123,10 +176,10 @@ struct ProjectionWriter {
         try subscriptionChange.execute()
     }
 
-    func insertJournalTransfer(_ recorded: RecordedEvent, transfer: JournalTransferParts) throws {
+    mutating func insertJournalTransfer(_ recorded: RecordedEvent, transfer: JournalTransferParts) throws {
         try bindEventColumns(recorded, to: journalTransfer)
-        try journalTransfer.bind(transfer.debit.name, at: 5)
-        try journalTransfer.bind(transfer.credit.name, at: 6)
+        try bind(transfer.debit, at: 5, of: journalTransfer)
+        try bind(transfer.credit, at: 6, of: journalTransfer)
         try journalTransfer.bind(transfer.amountCents, at: 7)
         try journalTransfer.execute()
     }
@@ -134,12 +187,12 @@ struct ProjectionWriter {
     // MARK: Entity rows, once per batch
 
     /// Writes every entity row `state` changed since its last `markWritten()`.
-    func writeChangedRows(of state: ProjectionState) throws {
+    mutating func writeChangedRows(of state: ProjectionState) throws {
         for index in state.tenants.changedIndexes {
             let row = state.tenants.values[index]
             try tenant.bind(state.tenants.keys[index], at: 1)
             try tenant.bind(row.eventCount, at: 2)
-            try tenant.bind(row.latestAt, at: 3)
+            try bind(row.latestAt, at: 3, of: tenant)
             try tenant.bind(row.latestAt.microseconds, at: 4)
             try tenant.execute()
             try invitationExpiry.bind(state.tenants.keys[index], at: 1)
@@ -175,7 +228,7 @@ struct ProjectionWriter {
             let status: InvoiceStatus = tally.frozenFixedPayCents == nil ? .draft : .issued
             try invoice.bind(key.tenant, at: 1)
             try invoice.bind(key.worker, at: 2)
-            try invoice.bind(SQLiteTime.text(of: key.period), at: 3)
+            try bindComposed(at: 3, of: invoice) { key.period.appendText(to: &$0) }
             try invoice.bind(tally.submissionCount, at: 4)
             try invoice.bind(tally.workPayCents, at: 5)
             try invoice.bind(tally.bonusCents, at: 6)
@@ -210,7 +263,7 @@ struct ProjectionWriter {
             try invitation.bind(row.email, at: 4)
             if let role = row.role { try invitation.bind(role.name, at: 5) } else { try invitation.bindNull(at: 5) }
             if let expiresAt = row.expiresAt {
-                try invitation.bind(expiresAt, at: 6)
+                try bind(expiresAt, at: 6, of: invitation)
                 try invitation.bind(expiresAt.microseconds, at: 7)
             } else {
                 try invitation.bindNull(at: 6)
@@ -237,7 +290,7 @@ struct ProjectionWriter {
         for index in state.journalAccounts.changedIndexes {
             let key = state.journalAccounts.keys[index]
             try journalAccount.bind(key.tenant, at: 1)
-            try journalAccount.bind(key.account.name, at: 2)
+            try bind(key.account, at: 2, of: journalAccount)
             try journalAccount.bind(journalAccountWorker(key.account), at: 3)
             try journalAccount.bind(state.journalAccounts.values[index], at: 4)
             try journalAccount.execute()

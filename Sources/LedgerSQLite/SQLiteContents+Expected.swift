@@ -48,7 +48,7 @@ extension SQLiteContents {
         for invoice in tenant.invoices() {
             invoices.append(
                 InvoiceRow(
-                    tenant: name, worker: invoice.worker, period: Name(SQLiteTime.text(of: invoice.period)),
+                    tenant: name, worker: invoice.worker, period: Name(invoice.period.text),
                     submissionCount: invoice.submissionCount, workPayCents: invoice.workPayCents,
                     bonusCents: invoice.bonusCents, fineCents: invoice.fineCents, fixedPayCents: invoice.fixedPayCents,
                     totalCents: invoice.totalCents, status: Name(invoice.status.name)))
@@ -114,6 +114,6 @@ extension SQLiteContents {
     }
 
     private static func text(_ timestamp: Timestamp) -> Name {
-        Name(SQLiteTime.canonicalText(timestamp))
+        Name(timestamp.canonical)
     }
 }

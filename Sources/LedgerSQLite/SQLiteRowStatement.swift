@@ -61,10 +61,6 @@ struct SQLiteRowStatement {
         if let name { try bind(name, at: index) } else { try bindNull(at: index) }
     }
 
-    func bind(_ timestamp: Timestamp, at index: Int32) throws {
-        try SQLiteTime.withCanonicalText(timestamp) { try bind($0, at: index) }
-    }
-
     func bindNull(at index: Int32) throws {
         try check(sqlite3_bind_null(handle, index))
     }

@@ -30,7 +30,7 @@ import Testing
     @Test func timestampsAreCanonicalAndPeriodsAreUTCMonths() throws {
         let texts = [
             "2026-03-04T10:15:00Z", "2026-03-04T10:15:00.5Z", "2026-03-04T10:15:00.000001Z", "2026-03-04T10:15:00.123456Z",
-            "2024-02-29T23:59:59.99Z", "1969-12-31T23:59:59.9Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
+            "2024-02-29T23:59:59.99Z", "1969-12-31T23:59:59.9Z", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
             "2026-01-31T23:59:59.999999Z", "2026-02-01T00:00:00Z",
         ]
         let directory = SQLiteTestSupport.temporaryDirectory("time")
@@ -43,7 +43,7 @@ import Testing
         #expect(contents.auditLog.map(\.atMicroseconds) == events.map(\.0.at.microseconds))
         #expect(
             contents.invoices.map(\.period.string) == [
-                "0001-01", "1969-12", "2024-02", "2026-01", "2026-02", "2026-03", "9999-12",
+                "0000-01", "0001-01", "1969-12", "2024-02", "2026-01", "2026-02", "2026-03", "9999-12",
             ])
         #expect(contents.tenants.map(\.latestAt.string) == ["9999-12-31T23:59:59.999999Z"])
     }
