@@ -35,7 +35,10 @@ let package = Package(
         ),
         .target(
             name: "LedgerSQLite",
-            dependencies: ["LedgerDomain", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "LedgerDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "Ledger",
@@ -50,8 +53,21 @@ let package = Package(
             name: "ledger-log-crash-child",
             dependencies: ["LedgerLog"]
         ),
+        // Projects batches until killed; LedgerSQLiteTests runs it and SIGKILLs it to test recovery.
+        .executableTarget(
+            name: "ledger-sqlite-crash-child",
+            dependencies: ["LedgerSQLite", "LedgerDomain"]
+        ),
         .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog", "ledger-log-crash-child"]),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ledger"]),
+        .testTarget(
+            name: "LedgerSQLiteTests",
+            dependencies: [
+                "LedgerSQLite", "LedgerDomain", "ledger-sqlite-crash-child",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
     ]
 )

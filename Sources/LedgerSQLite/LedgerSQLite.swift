@@ -1,1 +1,0 @@
-// LedgerSQLite: materialises the read models into SQLite tables.
