@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog", "ledger-log-crash-child"]),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "ledger"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerSQLite", "LedgerDomain", "LedgerEngine", "LedgerLog", "ledger"]),
         .testTarget(
             name: "LedgerSQLiteTests",
             dependencies: [

@@ -16,6 +16,9 @@ extension LedgerCommand {
         @Option(name: .long, help: "Append only if the log's head is still at this position.")
         var expectHead: UInt64?
 
+        @Flag(name: .long, help: "Do not bring the SQLite read models up to date afterwards.")
+        var noSqlite = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -46,6 +49,9 @@ extension LedgerCommand {
                                              ("code", JSONText.string(refusal.code.rawValue)), ("reason", JSONText.string(refusal.message))])
                           : "line \(entry.line): refused: \(refusal.code.rawValue): \(refusal.message)")
                 }
+            }
+            if !noSqlite && summary.headAfter > summary.headBefore {
+                _ = try reportingFailures { try Materializer.run(directory: directory) }
             }
             if summary.refusedCount > 0 { throw ExitStatus.refused }
         }

@@ -30,6 +30,9 @@ extension LedgerCommand {
         @Option(name: .long, help: "Write every line's outcome as JSON to this file.")
         var report: String?
 
+        @Flag(name: .long, help: "Do not bring the SQLite read models up to date afterwards.")
+        var noSqlite = false
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -59,6 +62,10 @@ extension LedgerCommand {
                 return summary
             }
             print(output.json ? ImportReport.summaryJSON(summary, file: file) : ImportReport.summaryText(summary, file: file))
+            if !noSqlite && summary.headAfter > summary.headBefore {
+                let report = try reportingFailures { try Materializer.run(directory: directory) }
+                if !output.json { print(Materializer.text(report)) }
+            }
             if summary.refusedCount > 0 { throw ExitStatus.refused }
         }
     }
