@@ -107,28 +107,37 @@ public final class SQLiteProjection {
         for (offset, recorded) in events.enumerated() where recorded.position != first.position + UInt64(offset) {
             throw SQLiteProjectionError.positionGap(expected: first.position + UInt64(offset), found: recorded.position)
         }
-        // Owned here until the transaction commits: a failed write leaves `state` nil, and the
-        // next `apply` restores the rows from the tables it rolled back to.
+        // Owned here until the transaction commits (so that folding does not copy it): a write
+        // that fails after folding began leaves `state` nil, and the next `apply` restores the
+        // rows from the tables the transaction rolled back to.
         var working = state
         state = nil
-        try database.writeWithoutTransaction { database in
-            try database.inTransaction(.immediate) {
-                let stored = try Self.readCheckpoint(database)
-                guard first.position == stored.position + 1 else {
-                    throw SQLiteProjectionError.positionGap(expected: stored.position + 1, found: first.position)
+        var folding = false
+        do {
+            try database.writeWithoutTransaction { database in
+                try database.inTransaction(.immediate) {
+                    let stored = try Self.readCheckpoint(database)
+                    guard first.position == stored.position + 1 else {
+                        throw SQLiteProjectionError.positionGap(expected: stored.position + 1, found: first.position)
+                    }
+                    if working == nil || working?.position != stored.position || working?.chainHash != stored.chainHash {
+                        working = nil
+                        working = try ProjectionState.restore(from: database)
+                    }
+                    var writer = try ProjectionWriter(database)
+                    folding = true
+                    for recorded in events {
+                        try working!.fold(recorded, writer: &writer)
+                    }
+                    try writer.writeChangedRows(of: working!)
+                    try writer.writeCheckpoint(position: last.position, chainHash: chainHash)
+                    return .commit
                 }
-                if working == nil || working?.position != stored.position || working?.chainHash != stored.chainHash {
-                    working = nil
-                    working = try ProjectionState.restore(from: database)
-                }
-                var writer = try ProjectionWriter(database)
-                for recorded in events {
-                    try working!.fold(recorded, writer: &writer)
-                }
-                try writer.writeChangedRows(of: working!)
-                try writer.writeCheckpoint(position: last.position, chainHash: chainHash)
-                return .commit
             }
+        } catch {
+            // Refused before any row changed in memory: the rows still match the tables.
+            if !folding { state = working }
+            throw error
         }
         working!.markWritten()
         working!.chainHash = chainHash

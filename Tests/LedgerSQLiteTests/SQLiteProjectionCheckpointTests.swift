@@ -138,4 +138,46 @@ import Testing
             try projection.contents(), SQLiteProjection.expectedContents(SQLiteTestSupport.models(Self.history[0..<20])),
             "after reset")
     }
+
+    @Test func aBatchThatFailsHalfWayIsRolledBackAndTheNextOneIsExact() throws {
+        let history = Self.history
+        let directory = SQLiteTestSupport.temporaryDirectory("rollback")
+        defer { SQLiteTestSupport.cleanUp(directory) }
+        let path = directory + "/read-models.sqlite"
+        let projection = try SQLiteProjection(path: path)
+        try projection.apply(Array(history[0..<100]), chainHash: SQLiteTestSupport.chainHash(after: 100))
+        let before = try projection.contents()
+        // Another connection takes the audit_log row of position 150: the next batch fails on
+        // its fiftieth event, after folding and writing the first forty-nine.
+        let other = try DatabaseQueue(path: path)
+        try other.write { database in
+            try database.execute(
+                sql: "INSERT INTO audit_log (position, tenant, at, at_microseconds, actor, type, target) VALUES (150, 'x', '', 0, '', '', '')")
+        }
+        #expect(throws: DatabaseError.self) {
+            try projection.apply(Array(history[100..<200]), chainHash: SQLiteTestSupport.chainHash(after: 200))
+        }
+        #expect(try projection.checkpoint().position == 100)
+        try other.write { database in try database.execute(sql: "DELETE FROM audit_log WHERE position = 150") }
+        #expect(try projection.contents() == before)
+        // The rows the failed batch folded in memory are gone with it.
+        try projection.apply(Array(history[100...]), chainHash: SQLiteTestSupport.chainHash(after: UInt64(history.count)))
+        SQLiteTestSupport.expectEqual(
+            try projection.contents(), SQLiteProjection.expectedContents(SQLiteTestSupport.models(history)), "after a rollback")
+    }
+
+    @Test func rowsAlteredByHandAreReportedWhenRestored() throws {
+        let directory = SQLiteTestSupport.temporaryDirectory("altered")
+        defer { SQLiteTestSupport.cleanUp(directory) }
+        let path = directory + "/read-models.sqlite"
+        try SQLiteProjection(path: path).apply(Array(Self.history[0..<200]), chainHash: SQLiteTestSupport.chainHash(after: 200))
+        try DatabaseQueue(path: path).write { database in
+            try database.execute(sql: "UPDATE orders SET state = 'lost'")
+        }
+        let reopened = try SQLiteProjection(path: path)
+        #expect(throws: SQLiteProjectionError.badValue(table: "orders", column: "state", value: "lost")) {
+            try reopened.apply([Self.history[200]], chainHash: SQLiteTestSupport.chainHash(after: 201))
+        }
+        #expect(try reopened.checkpoint().position == 200)
+    }
 }
