@@ -108,6 +108,9 @@ struct Rows {
     var rows: [[Cell]] = []
     /// Columns whose cells are right-aligned in tables (amounts).
     var numericColumns: Set<Int> = []
+    /// Columns holding cents: tables print them as decimal amounts, so their header drops
+    /// the `_cents` suffix there (CSV and JSON keep integer cents and the full name).
+    var centsColumns: Set<Int> = []
 
     init(_ columns: [String]) { self.columns = columns }
 
@@ -116,7 +119,10 @@ struct Rows {
         rows.append(row)
         for (index, cell) in row.enumerated() {
             switch cell {
-            case .integer, .cents: numericColumns.insert(index)
+            case .integer: numericColumns.insert(index)
+            case .cents:
+                numericColumns.insert(index)
+                centsColumns.insert(index)
             default: break
             }
         }
@@ -126,7 +132,10 @@ struct Rows {
         switch format {
         case .table:
             if rows.isEmpty { return "(no rows)\n" }
-            return Format.table(columns, rows.map { $0.map(\.tableText) }, rightAligned: numericColumns)
+            let header = columns.enumerated().map { index, name in
+                centsColumns.contains(index) && name.hasSuffix("_cents") ? String(name.dropLast(6)) : name
+            }
+            return Format.table(header, rows.map { $0.map(\.tableText) }, rightAligned: numericColumns)
         case .csv:
             var text = columns.joined(separator: ",") + "\n"
             for row in rows { text += row.map(\.csvText).joined(separator: ",") + "\n" }
