@@ -32,6 +32,13 @@ enum LedgerCodec {
         }
     }
 
+    /// The outcome of an event whose tenant and id are already used by `stored` at `position`:
+    /// a duplicate when the content is the same (EVENTS.md section 2), else a conflict.
+    static func sameIdOutcome(_ event: Event, stored: Event, position: UInt64) -> AppendOutcome {
+        if stored.hasSameContent(as: event) { return .duplicate(position: position) }
+        return .refused(Refusal(.conflict, conflictMessage(event: event, stored: stored, position: position)))
+    }
+
     /// A conflict message that says what differs, so the user can find the mistake.
     static func conflictMessage(event: Event, stored: Event, position: UInt64) -> String {
         var differences: [String] = []

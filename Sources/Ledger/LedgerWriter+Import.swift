@@ -112,19 +112,8 @@ extension LedgerWriter {
         lock.lock()
         var locked = true
         defer { if locked { lock.unlock() } }
-        while let (lineNumber, line) = lines.next() {
-            if EventLineParser.isBlank(line) {
-                summary.blankLines += 1
-                continue
-            }
-            summary.lines += 1
-            let outcome: AppendOutcome
-            switch EventLineParser.parse(line) {
-            case .failure(let refusal):
-                outcome = .refused(refusal)
-            case .success(let event):
-                outcome = try stageLocked(event)
-            }
+        while let (lineNumber, line, parsed) = lines.nextEventLine(counting: &summary) {
+            let outcome = try parsed.judged { try stageLocked($0) }
             summary.count(outcome)
             recorder.record(line: lineNumber, bytes: line, outcome: outcome)
             if case .appended = outcome {
@@ -165,42 +154,24 @@ extension LedgerWriter {
         var lines = LineSplitter(bytes)
         var linesSinceProgress = 0
         let firstPosition = log.lastStagedPosition + 1
-        while let (lineNumber, line) = lines.next() {
-            if EventLineParser.isBlank(line) {
-                summary.blankLines += 1
-                continue
-            }
-            summary.lines += 1
-            let outcome: AppendOutcome
-            switch EventLineParser.parse(line) {
-            case .failure(let refusal):
-                outcome = .refused(refusal)
-            case .success(let event):
+        while let (lineNumber, line, parsed) = lines.nextEventLine(counting: &summary) {
+            let outcome = try parsed.judged { event -> AppendOutcome in
                 let key = IdentityKey(tenant: event.tenant, id: event.id)
-                let existingPosition = try LedgerCodec.withBytes(of: event.tenant) { tenant in
-                    try LedgerCodec.withBytes(of: event.id) { id in try log.position(tenant: tenant, id: id) }
-                }
-                if let existing = existingPosition {
+                if let existing = try loggedPosition(of: event) {
                     let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
-                    outcome = stored.hasSameContent(as: event)
-                        ? .duplicate(position: existing)
-                        : .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: stored, position: existing)))
-                } else if let index = overlay[key] {
-                    let stored = pending[index].event
-                    let position = firstPosition + UInt64(index)
-                    outcome = stored.hasSameContent(as: event)
-                        ? .duplicate(position: position)
-                        : .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: stored, position: position)))
-                } else {
-                    switch trial.decide(event) {
-                    case .failure(let refusal):
-                        outcome = .refused(refusal)
-                    case .success(let effect):
-                        trial.apply(event, effect: effect)
-                        overlay[key] = pending.count
-                        pending.append((event, effect))
-                        outcome = .appended(position: firstPosition + UInt64(pending.count - 1))
-                    }
+                    return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
+                }
+                if let index = overlay[key] {
+                    return LedgerCodec.sameIdOutcome(event, stored: pending[index].event, position: firstPosition + UInt64(index))
+                }
+                switch trial.decide(event) {
+                case .failure(let refusal):
+                    return .refused(refusal)
+                case .success(let effect):
+                    trial.apply(event, effect: effect)
+                    overlay[key] = pending.count
+                    pending.append((event, effect))
+                    return .appended(position: firstPosition + UInt64(pending.count - 1))
                 }
             }
             summary.count(outcome)
@@ -242,6 +213,31 @@ extension LedgerWriter {
         try log.waitUntilDurable(through: through)
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
+    }
+}
+
+extension LineSplitter {
+    /// The next non-blank line, parsed; counts lines and blank lines in `summary`.
+    mutating func nextEventLine(counting summary: inout ImportSummary) -> (Int, UnsafeRawBufferPointer, Result<Event, Refusal>)? {
+        while let (lineNumber, line) = next() {
+            if EventLineParser.isBlank(line) {
+                summary.blankLines += 1
+                continue
+            }
+            summary.lines += 1
+            return (lineNumber, line, EventLineParser.parse(line))
+        }
+        return nil
+    }
+}
+
+extension Result where Success == Event, Failure == Refusal {
+    /// An `invalid` line's refusal, or what `judge` makes of the parsed event.
+    func judged(_ judge: (Event) throws -> AppendOutcome) rethrows -> AppendOutcome {
+        switch self {
+        case .failure(let refusal): .refused(refusal)
+        case .success(let event): try judge(event)
+        }
     }
 }
 

@@ -104,25 +104,26 @@ public final class LedgerWriter: @unchecked Sendable {
 
     /// Judges and, if accepted, stages one event. Caller holds `lock`.
     func stageLocked(_ event: Event) throws -> AppendOutcome {
-        try LedgerCodec.withBytes(of: event.tenant) { tenant in
-            try LedgerCodec.withBytes(of: event.id) { id in
-                if let existing = try log.position(tenant: tenant, id: id) {
-                    let stored = try log.record(at: existing)
-                    let (storedEvent, _) = try LedgerCodec.decode(stored)
-                    if storedEvent.hasSameContent(as: event) {
-                        return .duplicate(position: existing)
-                    }
-                    return .refused(Refusal(.conflict, LedgerCodec.conflictMessage(event: event, stored: storedEvent, position: existing)))
-                }
-                switch state.decide(event) {
-                case .failure(let refusal):
-                    return .refused(refusal)
-                case .success(let effect):
-                    let position = try stageLocked(event, effect: effect, tenant: tenant, id: id)
-                    state.apply(event, effect: effect)
-                    return .appended(position: position)
-                }
+        if let existing = try loggedPosition(of: event) {
+            let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
+            return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
+        }
+        switch state.decide(event) {
+        case .failure(let refusal):
+            return .refused(refusal)
+        case .success(let effect):
+            let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
+                try LedgerCodec.withBytes(of: event.id) { id in try stageLocked(event, effect: effect, tenant: tenant, id: id) }
             }
+            state.apply(event, effect: effect)
+            return .appended(position: position)
+        }
+    }
+
+    /// The position of the logged (durable or staged) event with the same tenant and id, if any.
+    func loggedPosition(of event: Event) throws -> UInt64? {
+        try LedgerCodec.withBytes(of: event.tenant) { tenant in
+            try LedgerCodec.withBytes(of: event.id) { id in try log.position(tenant: tenant, id: id) }
         }
     }
 
