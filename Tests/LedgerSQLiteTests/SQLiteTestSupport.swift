@@ -142,40 +142,55 @@ enum SQLiteRandomHistory {
 }
 
 /// The sample fixture's appended events, in log order: the lines the expected outcomes call
-/// `appended`, each decided again to get its fixed effect.
+/// `appended`, parsed by `EventLineParser` and each decided again to get its fixed effect.
 enum SQLiteSampleHistory {
+    struct FixtureError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The bytes of a fixture file of `Tests/LedgerSQLiteTests/Fixtures`.
+    static func fixture(_ name: String, _ fileExtension: String) throws -> Data {
+        guard let url = Bundle.module.url(forResource: name, withExtension: fileExtension, subdirectory: "Fixtures")
+        else { throw FixtureError(description: "fixture \(name).\(fileExtension) not found") }
+        return try Data(contentsOf: url)
+    }
+
     static func recorded() throws -> [RecordedEvent] {
-        let document = try JSONSerialization.jsonObject(with: SQLiteFixtureEvents.fixture("sample.expected", "json"))
+        let document = try JSONSerialization.jsonObject(with: fixture("sample.expected", "json"))
         guard let root = document as? [String: Any], let outcomes = root["outcomes"] as? [[String: Any]] else {
-            throw SQLiteFixtureEvents.ConversionError(description: "sample.expected.json has no outcomes")
+            throw FixtureError(description: "sample.expected.json has no outcomes")
         }
         var appendedPositionByLine: [Int: Int] = [:]
         for outcome in outcomes where outcome["outcome"] as? String == "appended" {
             appendedPositionByLine[outcome["line"] as? Int ?? -1] = outcome["position"] as? Int
         }
-        let lines = SQLiteFixtureEvents.lines(of: try SQLiteFixtureEvents.fixture("sample", "jsonl"))
+        let lines = try fixture("sample", "jsonl").split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         var state = DomainState()
         var recorded: [RecordedEvent] = []
         for (index, line) in lines.enumerated() {
             guard let position = appendedPositionByLine[index + 1] else { continue }
-            let event = try SQLiteFixtureEvents.event(fromLine: line)
+            let event: Event
+            switch EventLineParser.parse(Array(line)) {
+            case .success(let parsed): event = parsed
+            case .failure(let refusal): throw FixtureError(description: "line \(index + 1) does not parse: \(refusal)")
+            }
             guard case .success(let effect) = state.decide(event) else {
-                throw SQLiteFixtureEvents.ConversionError(description: "line \(index + 1) is refused, the fixture appends it")
+                throw FixtureError(description: "line \(index + 1) is refused, the fixture appends it")
             }
             state.apply(event, effect: effect)
             recorded.append(RecordedEvent(position: UInt64(position), event: event, effect: effect))
         }
         guard recorded.map(\.position) == Array(1...UInt64(recorded.count)) else {
-            throw SQLiteFixtureEvents.ConversionError(description: "the appended positions are not 1, 2, 3...")
+            throw FixtureError(description: "the appended positions are not 1, 2, 3...")
         }
         return recorded
     }
 
     /// The `tenants` object of `sample.expected.json`.
     static func expectedTenants() throws -> [String: [String: Any]] {
-        let document = try JSONSerialization.jsonObject(with: SQLiteFixtureEvents.fixture("sample.expected", "json"))
+        let document = try JSONSerialization.jsonObject(with: fixture("sample.expected", "json"))
         guard let root = document as? [String: Any], let tenants = root["tenants"] as? [String: [String: Any]] else {
-            throw SQLiteFixtureEvents.ConversionError(description: "sample.expected.json has no tenants")
+            throw FixtureError(description: "sample.expected.json has no tenants")
         }
         return tenants
     }
