@@ -56,15 +56,17 @@ let package = Package(
         // Projects batches until killed; LedgerSQLiteTests runs it and SIGKILLs it to test recovery.
         .executableTarget(
             name: "ledger-sqlite-crash-child",
-            dependencies: ["LedgerSQLite", "LedgerDomain"]
+            dependencies: ["LedgerSQLite", "LedgerDomain", "LedgerTestSupport"]
         ),
+        // Seeded random histories shared by the tests and the SQLite crash child.
+        .target(name: "LedgerTestSupport", dependencies: ["LedgerDomain"], path: "Tests/LedgerTestSupport"),
         .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog", "ledger-log-crash-child"]),
-        .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain", "LedgerTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerSQLite", "LedgerDomain", "LedgerEngine", "LedgerLog", "ledger"]),
         .testTarget(
             name: "LedgerSQLiteTests",
             dependencies: [
-                "LedgerSQLite", "LedgerDomain", "ledger-sqlite-crash-child",
+                "LedgerSQLite", "LedgerDomain", "LedgerTestSupport", "ledger-sqlite-crash-child",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures")]

@@ -28,8 +28,8 @@ extension DomainState {
             }
             guard event.at < existing.expiresAt else {
                 return refuse(
-                    "invitation \(invitation) expired at \(DomainCalendar.canonicalText(existing.expiresAt)): "
-                        + "acceptance at \(DomainCalendar.canonicalText(event.at)) is not before it")
+                    "invitation \(invitation) expired at \(existing.expiresAt.canonical): "
+                        + "acceptance at \(event.at.canonical) is not before it")
             }
             if registeredUsers.contains(TenantScopedName(tenant, user)) {
                 return refuse("user \(user) is already registered, invitation \(invitation) cannot register it again")
@@ -69,10 +69,10 @@ extension DomainState {
             guard let writer = current.writer else {
                 preconditionFailure("submitted order \(order) has no writer: only job.assigned leads to submitted")
             }
-            let period = DomainCalendar.period(of: event.at)
+            let period = event.at.period
             if isIssued(tenant: tenant, worker: writer, period: period) {
                 return refuse(
-                    "invoice of worker \(writer) for \(DomainCalendar.text(of: period)) is already issued: "
+                    "invoice of worker \(writer) for \(period.text) is already issued: "
                         + "approval of order \(order) cannot count for it")
             }
             return .success(.approval(writer: writer, feeCents: current.feeCents, submissions: current.submissions))
@@ -92,10 +92,10 @@ extension DomainState {
             return checkOrder(order, of: event, allowed: .cancellable).map { _ in .none }
 
         case .bonusAdded(let worker, _, _), .fineIssued(let worker, _, _):
-            let period = DomainCalendar.period(of: event.at)
+            let period = event.at.period
             if isIssued(tenant: tenant, worker: worker, period: period) {
                 return refuse(
-                    "invoice of worker \(worker) for \(DomainCalendar.text(of: period)) is already issued: "
+                    "invoice of worker \(worker) for \(period.text) is already issued: "
                         + "\(event.type.name) cannot count for it")
             }
             return .success(.none)
@@ -109,13 +109,13 @@ extension DomainState {
 
         case .invoiceIssued(let worker, let period):
             if isIssued(tenant: tenant, worker: worker, period: period) {
-                return refuse("invoice of worker \(worker) for \(DomainCalendar.text(of: period)) is already issued")
+                return refuse("invoice of worker \(worker) for \(period.text) is already issued")
             }
-            let periodOfEvent = DomainCalendar.period(of: event.at)
+            let periodOfEvent = event.at.period
             if !(period < periodOfEvent) {
                 return refuse(
-                    "period \(DomainCalendar.text(of: period)) has not ended: invoice.issued at "
-                        + "\(DomainCalendar.canonicalText(event.at)) is in \(DomainCalendar.text(of: periodOfEvent))")
+                    "period \(period.text) has not ended: invoice.issued at "
+                        + "\(event.at.canonical) is in \(periodOfEvent.text)")
             }
             return .success(.invoice(fixedPayCents: workers[TenantScopedName(tenant, worker)]?.fixedMonthlyCents ?? 0))
 

@@ -233,7 +233,7 @@ private struct EventLineReader: ~Copyable {
             throw scanner.mismatch("\(field()) must be a timestamp string")
         }
         let bytes = try scanner.readString().bytes
-        switch CodecCalendar.parseTimestamp(bytes) {
+        switch Timestamp.parseText(bytes) {
         case .success(let microseconds): return Timestamp(microseconds: microseconds)
         case .failure(let problem): throw EventLineFailure("\(field()) \(CanonicalJSONCodec.quoted(bytes)): \(problem)")
         }

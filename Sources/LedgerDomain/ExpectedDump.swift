@@ -94,7 +94,7 @@ public enum ExpectedDump {
     static func document(of order: OrderView) -> DumpJSON {
         let history = order.history.map { entry -> DumpJSON in
             .array([
-                .integer(Int64(entry.position)), .string(DomainCalendar.canonicalText(entry.at)),
+                .integer(Int64(entry.position)), .string(entry.at.canonical),
                 .string(entry.actor.string), .string(entry.type.name),
             ])
         }

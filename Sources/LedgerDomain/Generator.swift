@@ -81,10 +81,10 @@ public struct HistoryGenerator {
         }
 
         clock = options.start.microseconds
-        spanMicroseconds = Int64(options.days) * GeneratorCalendar.microsecondsPerDay
+        spanMicroseconds = Int64(options.days) * DomainCalendar.microsecondsPerDay
         stepMicroseconds = options.events > 0 ? spanMicroseconds / Int64(options.events) : 0
-        firstMonthOrdinal = GeneratorCalendar.monthOrdinal(options.start.microseconds)
-        nextMonthStart = GeneratorCalendar.monthStart(ordinal: firstMonthOrdinal + 1)
+        firstMonthOrdinal = DomainCalendar.monthOrdinal(options.start.microseconds)
+        nextMonthStart = DomainCalendar.monthStart(ordinal: firstMonthOrdinal + 1)
 
         producesBadLines = options.invalidRate > 0
         badLineThreshold = producesBadLines ? GeneratorRandom.threshold(probability: options.invalidRate) : 0
@@ -126,7 +126,7 @@ public struct HistoryGenerator {
 
         while clock >= nextMonthStart {
             currentMonth += 1
-            nextMonthStart = GeneratorCalendar.monthStart(ordinal: firstMonthOrdinal + Int64(currentMonth) + 1)
+            nextMonthStart = DomainCalendar.monthStart(ordinal: firstMonthOrdinal + Int64(currentMonth) + 1)
         }
         if currentMonth > monthsEnded {
             for index in tenants.indices {
@@ -139,7 +139,7 @@ public struct HistoryGenerator {
         // Rounding down never leaves the clock's month: month boundaries are whole seconds.
         let precision = random.below(100)
         if precision < 85 {
-            lineAt = clock - clock % GeneratorCalendar.microsecondsPerSecond
+            lineAt = clock - clock % DomainCalendar.microsecondsPerSecond
         } else if precision < 97 {
             lineAt = clock - clock % 1000
         } else {
@@ -152,14 +152,14 @@ public struct HistoryGenerator {
 
     /// The month index (months since the first month) of an instant.
     func monthIndex(of microseconds: Int64) -> Int {
-        Int(GeneratorCalendar.monthOrdinal(microseconds) - firstMonthOrdinal)
+        Int(DomainCalendar.monthOrdinal(microseconds) - firstMonthOrdinal)
     }
 
     /// An `at` some hours to days before this line's, never before `options.start`:
     /// a late event, entered after the fact.
     mutating func lateAt() -> Int64 {
         let seconds = Int64(random.inRange(3600...5 * 86_400))
-        return max(lineAt - seconds * GeneratorCalendar.microsecondsPerSecond, options.start.microseconds)
+        return max(lineAt - seconds * DomainCalendar.microsecondsPerSecond, options.start.microseconds)
     }
 
     // MARK: Tenants

@@ -68,7 +68,7 @@ extension HistoryGenerator {
         case .invitation:
             let invitation = GeneratorInvitation(
                 number: tenants[tenant].lastInvitationNumber + 1, role: .writer,
-                expiresAt: lineAt + 7 * GeneratorCalendar.microsecondsPerDay)
+                expiresAt: lineAt + 7 * DomainCalendar.microsecondsPerDay)
             writeInvitationCreated(tenant, invitation, usesID: false)
         case .audit:
             _ = writeAuditRecorded(tenant, usesID: false)
@@ -172,11 +172,11 @@ extension HistoryGenerator {
         lastLineKind = .badTimestamp
         let onExpiry = random.below(6) == 0
         writeBase(onExpiry ? .invitation : BaseType.allCases[random.below(BaseType.allCases.count)])
-        let instant = onExpiry ? lineAt + 7 * GeneratorCalendar.microsecondsPerDay : line.at
-        let civil = GeneratorCalendar.civil(instant)
+        let instant = onExpiry ? lineAt + 7 * DomainCalendar.microsecondsPerDay : line.at
+        let civil = DomainCalendar.civil(instant)
         var text: [UInt8] = []
         var dateTime: [UInt8] = []
-        GeneratorBytes.appendDateTime(civil, to: &dateTime)
+        DomainCalendar.appendDateTime(civil, to: &dateTime)
         let date = Array(dateTime[0..<10])
         let time = Array(dateTime[11...])
         switch random.below(9) {
@@ -186,7 +186,7 @@ extension HistoryGenerator {
             text += Array("Z".utf8)
         case 1:
             text = dateTime
-            GeneratorBytes.appendFraction(civil.microsecond, style: .canonical, to: &text)
+            DomainCalendar.appendFraction(civil.microsecond, style: .canonical, to: &text)
             text += Array("+00:00".utf8)
         case 2:
             GeneratorBytes.appendDecimal(UInt64(civil.year), minimumDigits: 4, to: &text)
@@ -348,7 +348,7 @@ extension HistoryGenerator {
             edit.topReplacement = (GeneratorLine.TopField.actor.rawValue, Self.quoted(other))
         } else {
             var at: [UInt8] = []
-            GeneratorBytes.appendTimestamp(source.at + GeneratorCalendar.microsecondsPerSecond, style: .canonical, to: &at)
+            GeneratorBytes.appendTimestamp(source.at + DomainCalendar.microsecondsPerSecond, style: .canonical, to: &at)
             edit.topReplacement = (GeneratorLine.TopField.at.rawValue, Self.quoted(at))
         }
         line.reset()

@@ -108,7 +108,7 @@ extension HistoryGenerator {
 
     private mutating func scheduleSubscriptionChange(_ tenant: Int, days: ClosedRange<Int>) {
         let seconds = Int64(random.inRange(days.lowerBound * 86_400...days.upperBound * 86_400))
-        tenants[tenant].nextSubscriptionChangeAt = lineAt + seconds * GeneratorCalendar.microsecondsPerSecond
+        tenants[tenant].nextSubscriptionChangeAt = lineAt + seconds * DomainCalendar.microsecondsPerSecond
     }
 
     /// Writes a `subscription.changed` (valid or not: the caller decides `usesID`).
@@ -128,7 +128,7 @@ extension HistoryGenerator {
         let roll = random.below(100)
         let role: Role = roll < 55 ? .writer : roll < 80 ? .client : roll < 95 ? .manager : .admin
         let validityDays: [Int64] = [3, 7, 7, 7, 14, 30]
-        let expiresAt = lineAt + validityDays[random.below(validityDays.count)] * GeneratorCalendar.microsecondsPerDay
+        let expiresAt = lineAt + validityDays[random.below(validityDays.count)] * DomainCalendar.microsecondsPerDay
         tenants[tenant].lastInvitationNumber += 1
         let invitation = GeneratorInvitation(number: tenants[tenant].lastInvitationNumber, role: role, expiresAt: expiresAt)
         // About one invitation in seven is never answered and expires.

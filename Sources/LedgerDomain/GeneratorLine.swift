@@ -8,7 +8,7 @@
 /// A class over storage allocated once: the generator writes a million lines a second
 /// into the same few lines, and an `Array` would check its uniqueness and capacity on
 /// every byte. `HistoryGenerator` clones its lines when it is itself copied.
-final class GeneratorLine: GeneratorByteSink {
+final class GeneratorLine: ByteSink {
     /// The longest line the generator writes (two events glued together, a long title)
     /// is far below this.
     static let bytesCapacity = 16 * 1024

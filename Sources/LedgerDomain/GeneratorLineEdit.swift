@@ -27,7 +27,7 @@ struct GeneratorLineEdit {
 
 extension GeneratorLine {
     /// Writes this line, changed by `edit`, to `output` (no newline).
-    func rewrite<Sink: GeneratorByteSink>(_ edit: GeneratorLineEdit, into output: inout Sink) {
+    func rewrite<Sink: ByteSink>(_ edit: GeneratorLineEdit, into output: inout Sink) {
         output.append(UInt8(ascii: "{"))
         var isFirst = true
         var topFields = edit.topOrder.filter { $0 != edit.omittedTopField }
@@ -52,7 +52,7 @@ extension GeneratorLine {
         output.append(UInt8(ascii: "}"))
     }
 
-    private func rewriteData<Sink: GeneratorByteSink>(_ edit: GeneratorLineEdit, into output: inout Sink) {
+    private func rewriteData<Sink: ByteSink>(_ edit: GeneratorLineEdit, into output: inout Sink) {
         output.append(UInt8(ascii: "{"))
         var isFirst = true
         let indexes = edit.reversesData ? Array((0..<dataFieldCount).reversed()) : Array(0..<dataFieldCount)
@@ -79,7 +79,7 @@ extension GeneratorLine {
     }
 
     /// `"key":` as written, or `"key" : ` when spaced.
-    private func appendKey<Sink: GeneratorByteSink>(keyStart: Int, valueStart: Int, spaced: Bool, to output: inout Sink) {
+    private func appendKey<Sink: ByteSink>(keyStart: Int, valueStart: Int, spaced: Bool, to output: inout Sink) {
         if spaced {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[keyStart..<valueStart - 1]))
             GeneratorBytes.append(" : ", to: &output)
@@ -88,7 +88,7 @@ extension GeneratorLine {
         }
     }
 
-    private func appendSeparator<Sink: GeneratorByteSink>(spaced: Bool, to output: inout Sink) {
+    private func appendSeparator<Sink: ByteSink>(spaced: Bool, to output: inout Sink) {
         output.append(UInt8(ascii: ","))
         if spaced { output.append(UInt8(ascii: " ")) }
     }

@@ -55,7 +55,7 @@ public struct GeneratorOptions: Sendable, Hashable {
         guard Self.daysRange.contains(days) else { throw .daysOutOfRange(days) }
         guard invalidRate >= 0, invalidRate <= 1 else { throw .invalidRateOutOfRange(invalidRate) }
         guard start.microseconds >= 0 else { throw .startOutOfRange(start) }
-        let spanMicroseconds = Int64(days) * GeneratorCalendar.microsecondsPerDay
+        let spanMicroseconds = Int64(days) * DomainCalendar.microsecondsPerDay
         guard start.microseconds <= Self.endMax.microseconds - spanMicroseconds else { throw .startOutOfRange(start) }
     }
 }

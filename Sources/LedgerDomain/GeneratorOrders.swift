@@ -76,7 +76,7 @@ extension HistoryGenerator {
         // Half the clients set a deadline: a field EVENTS.md does not define, which the
         // ledger keeps and exports but never validates nor folds.
         if random.below(2) == 0 {
-            line.dataDate("deadline", lineAt + Int64(random.inRange(3...21)) * GeneratorCalendar.microsecondsPerDay)
+            line.dataDate("deadline", lineAt + Int64(random.inRange(3...21)) * DomainCalendar.microsecondsPerDay)
         }
         line.endEvent()
     }

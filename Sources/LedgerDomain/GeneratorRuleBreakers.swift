@@ -55,7 +55,7 @@ extension HistoryGenerator {
     private mutating func writeInvoiceForOpenPeriod(_ tenant: Int) {
         lastLineKind = .invoiceForOpenPeriod
         let worker = max(pickWorker(tenant), 1)
-        let period = GeneratorCalendar.monthOrdinal(lineAt) + Int64(random.below(2))
+        let period = DomainCalendar.monthOrdinal(lineAt) + Int64(random.below(2))
         writeInvoiceLine(tenant, worker: worker, periodOrdinal: period, usesID: false)
     }
 
@@ -78,9 +78,9 @@ extension HistoryGenerator {
             return
         }
         lastLineKind = .adjustmentInIssuedPeriod
-        let monthStart = GeneratorCalendar.monthStart(ordinal: firstMonthOrdinal + Int64(month))
+        let monthStart = DomainCalendar.monthStart(ordinal: firstMonthOrdinal + Int64(month))
         let seconds = Int64(random.inRange(0...27 * 86_400))
-        let at = monthStart + seconds * GeneratorCalendar.microsecondsPerSecond
+        let at = monthStart + seconds * DomainCalendar.microsecondsPerSecond
         let isBonus = random.below(2) == 0
         writeAdjustmentLine(
             tenant, type: isBonus ? .bonusAdded : .fineIssued, at: at, worker: worker,

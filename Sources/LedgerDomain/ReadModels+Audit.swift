@@ -19,7 +19,7 @@ public struct AuditEntry: Sendable, Hashable {
     public var target: String {
         switch targetParts {
         case .entity(let name): name.string
-        case .invoice(let worker, let period): "\(worker.string)/\(DomainCalendar.text(of: period))"
+        case .invoice(let worker, let period): "\(worker.string)/\(period.text)"
         case .recorded(let targetType, let targetID): "\(targetType.string)/\(targetID.string)"
         }
     }

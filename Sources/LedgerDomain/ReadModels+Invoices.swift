@@ -45,7 +45,7 @@ public struct InvoiceView: Sendable, Hashable {
     public var totalCents: Int64 { fixedPayCents + workPayCents + bonusCents - fineCents }
 
     /// The invoice's key in reports, `<worker>/<YYYY-MM>`.
-    public var key: String { "\(worker.string)/\(DomainCalendar.text(of: period))" }
+    public var key: String { "\(worker.string)/\(period.text)" }
 }
 
 struct InvoiceKey: Hashable, Sendable {
@@ -73,14 +73,14 @@ extension TenantReadModels {
             // The writer, fee and submissions fixed at append: an approval counts even when
             // the assignment or submission it depends on is not folded (as of a time).
             guard case .approval(let writer, let feeCents, let submissions) = recorded.effect else { return }
-            let key = InvoiceKey(worker: writer, period: DomainCalendar.period(of: event.at))
+            let key = InvoiceKey(worker: writer, period: event.at.period)
             invoiceTable[key, default: InvoiceTally()].submissionCount += submissions
             invoiceTable[key, default: InvoiceTally()].workPayCents += feeCents
         case .bonusAdded(let worker, let amountCents, _):
-            let key = InvoiceKey(worker: worker, period: DomainCalendar.period(of: event.at))
+            let key = InvoiceKey(worker: worker, period: event.at.period)
             invoiceTable[key, default: InvoiceTally()].bonusCents += amountCents
         case .fineIssued(let worker, let amountCents, _):
-            let key = InvoiceKey(worker: worker, period: DomainCalendar.period(of: event.at))
+            let key = InvoiceKey(worker: worker, period: event.at.period)
             invoiceTable[key, default: InvoiceTally()].fineCents += amountCents
         case .invoiceIssued(let worker, let period):
             guard case .invoice(let fixedPayCents) = recorded.effect else { return }

@@ -122,16 +122,16 @@ struct ProjectionState {
             rates.update(ScopedName(event.tenant, worker), initial: fixedMonthlyCents) { $0 = fixedMonthlyCents }
         case .orderApproved:
             guard case .approval(let writer, let feeCents, let submissions) = recorded.effect else { return }
-            let key = ScopedInvoice(tenant: event.tenant, worker: writer, period: SQLiteTime.period(of: event.at))
+            let key = ScopedInvoice(tenant: event.tenant, worker: writer, period: event.at.period)
             invoices.update(key, initial: InvoiceTallyState()) {
                 $0.submissionCount += submissions
                 $0.workPayCents += feeCents
             }
         case .bonusAdded(let worker, let amountCents, _):
-            let key = ScopedInvoice(tenant: event.tenant, worker: worker, period: SQLiteTime.period(of: event.at))
+            let key = ScopedInvoice(tenant: event.tenant, worker: worker, period: event.at.period)
             invoices.update(key, initial: InvoiceTallyState()) { $0.bonusCents += amountCents }
         case .fineIssued(let worker, let amountCents, _):
-            let key = ScopedInvoice(tenant: event.tenant, worker: worker, period: SQLiteTime.period(of: event.at))
+            let key = ScopedInvoice(tenant: event.tenant, worker: worker, period: event.at.period)
             invoices.update(key, initial: InvoiceTallyState()) { $0.fineCents += amountCents }
         case .invoiceIssued(let worker, let period):
             guard case .invoice(let fixedPayCents) = recorded.effect else { return }

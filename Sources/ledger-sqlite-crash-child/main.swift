@@ -16,6 +16,7 @@
 import Foundation
 import LedgerDomain
 import LedgerSQLite
+import LedgerTestSupport
 
 /// The largest batch `catch-up` applies: small enough that a kill often lands inside a batch
 /// and between batches alike.
@@ -40,7 +41,7 @@ guard arguments.count >= 5, let seed = UInt64(arguments[3]), let offeredCount = 
 }
 let mode = arguments[1]
 let path = arguments[2]
-let history = CrashChildHistory.make(seed: seed, offeredCount: offeredCount)
+let history = CrashChildHistory.world.make(seed: seed, offeredCount: offeredCount)
 guard let lastPosition = history.last?.position else { fail("the history is empty", code: 2) }
 
 do {
@@ -51,18 +52,18 @@ do {
         while next <= lastPosition {
             // The batch size depends on where the batch starts, so a rerun after a kill
             // takes other cuts than the run it continues.
-            var random = CrashChildGenerator(state: seed ^ next)
+            var random = SeededGenerator(state: seed ^ next)
             let count = min(Int.random(in: 1...catchUpBatchEventsMax, using: &random), Int(lastPosition - next + 1))
             let batch = Array(history[Int(next - 1)..<Int(next - 1) + count])
             let batchLast = batch[batch.count - 1].position
-            try projection.apply(batch, chainHash: CrashChildHistory.chainHash(seed: seed, position: batchLast))
+            try projection.apply(batch, chainHash: RandomHistory.chainHash(seed: seed, position: batchLast))
             // Unbuffered, so that the parent sees each commit as it happens.
             FileHandle.standardOutput.write(Data("applied \(batchLast)\n".utf8))
             next = batchLast + 1
         }
     case "rebuild":
         try projection.reset()
-        try projection.apply(history, chainHash: CrashChildHistory.chainHash(seed: seed, position: lastPosition))
+        try projection.apply(history, chainHash: RandomHistory.chainHash(seed: seed, position: lastPosition))
     case "verify":
         var models = ReadModels()
         for recorded in history { models.fold(recorded) }
@@ -70,7 +71,7 @@ do {
         let checkpoint = try projection.checkpoint()
         var problems = differences
         if checkpoint.position != lastPosition
-            || checkpoint.chainHash != CrashChildHistory.chainHash(seed: seed, position: lastPosition)
+            || checkpoint.chainHash != RandomHistory.chainHash(seed: seed, position: lastPosition)
         {
             problems.append("checkpoint at \(checkpoint.position), expected \(lastPosition) with its chain hash")
         }
@@ -87,7 +88,7 @@ do {
         var offset = 0
         while offset < history.count {
             let batch = Array(history[offset..<min(offset + batchEvents, history.count)])
-            try projection.apply(batch, chainHash: CrashChildHistory.chainHash(seed: seed, position: batch[batch.count - 1].position))
+            try projection.apply(batch, chainHash: RandomHistory.chainHash(seed: seed, position: batch[batch.count - 1].position))
             offset += batch.count
         }
         let cpuSeconds = processCPUSeconds() - cpuStart

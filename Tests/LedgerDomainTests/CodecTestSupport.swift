@@ -1,22 +1,17 @@
 import Foundation
 import LedgerDomain
 import LedgerEngine
+import LedgerTestSupport
 import Testing
 
 /// Helpers of the codec tests (prefixed `Codec` so that they never clash with the other
 /// suites of this target).
 
-/// SplitMix64: a tiny seeded generator, so that a failing random test can be replayed.
-struct CodecRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
+/// The shared SplitMix64, so that a failing random test can be replayed.
+typealias CodecRandom = SeededGenerator
+
+extension SeededGenerator {
+    init(seed: UInt64) { self.init(state: seed) }
     mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
     mutating func pick<Element>(_ elements: [Element]) -> Element { elements[Int.random(in: 0..<elements.count, using: &self)] }
 }

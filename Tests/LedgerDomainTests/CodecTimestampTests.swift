@@ -89,4 +89,20 @@ struct CodecTimestampTests {
             #expect(Period(parsing: refused.utf8) == nil, "\(refused)")
         }
     }
+
+    @Test func instantsAndPeriodsOutsideTheGrammarPrintWithTheirWholeYear() {
+        #expect(Timestamp(microseconds: Timestamp.textMinimum.microseconds - 1).canonical == "-0001-12-31T23:59:59.999999Z")
+        #expect(Timestamp(microseconds: Timestamp.textMaximum.microseconds + 1).canonical == "10000-01-01T00:00:00Z")
+        #expect(Period(year: 12345, month: 3).text == "12345-03")
+        #expect(Period(year: -1, month: 12).text == "-0001-12")
+    }
+
+    @Test func thePeriodOfAnInstantIsItsUTCMonth() throws {
+        let endOfMarch = try #require(Timestamp(parsing: "2026-03-31T23:59:59.999999Z".utf8))
+        #expect(endOfMarch.period == Period(year: 2026, month: 3))
+        #expect(Timestamp(microseconds: endOfMarch.microseconds + 1).period == Period(year: 2026, month: 4))
+        #expect(Timestamp(microseconds: -1).period == Period(year: 1969, month: 12))
+        #expect(Timestamp(microseconds: 0).period == Period(year: 1970, month: 1))
+        #expect(Timestamp.textMinimum.period == Period(year: 0, month: 1))
+    }
 }

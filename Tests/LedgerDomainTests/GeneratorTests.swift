@@ -132,9 +132,9 @@ extension HistoryGenerator.ExpectedOutcome {
     @Test func calendarAgreesWithAPlainDayCount() {
         var days: Int64 = -800
         while days < 2_933_000 {
-            let date = GeneratorCalendar.date(daysSinceEpoch: days)
+            let date = DomainCalendar.date(daysSinceEpoch: days)
             #expect(ReferenceLedger.daysSince1970(year: date.year, month: date.month, day: date.day) == days, "day \(days)")
-            #expect(GeneratorCalendar.daysSinceEpoch(year: date.year, month: date.month, day: date.day) == days)
+            #expect(DomainCalendar.daysSinceEpoch(year: date.year, month: date.month, day: date.day) == days)
             #expect(date.day >= 1 && date.day <= ReferenceLedger.daysInMonth(year: date.year, month: date.month))
             days += 9_973
         }
@@ -143,9 +143,9 @@ extension HistoryGenerator.ExpectedOutcome {
     @Test func monthBoundariesAreExact() {
         // 2024-03-01T00:00:00Z and one microsecond before it (a leap February).
         let march = Int64(1_709_251_200_000_000)
-        #expect(GeneratorCalendar.monthOrdinal(march) == 2024 * 12 + 2)
-        #expect(GeneratorCalendar.monthOrdinal(march - 1) == 2024 * 12 + 1)
-        #expect(GeneratorCalendar.monthStart(ordinal: 2024 * 12 + 2) == march)
+        #expect(DomainCalendar.monthOrdinal(march) == 2024 * 12 + 2)
+        #expect(DomainCalendar.monthOrdinal(march - 1) == 2024 * 12 + 1)
+        #expect(DomainCalendar.monthStart(ordinal: 2024 * 12 + 2) == march)
         #expect(ReferenceLedger.periodOf(march - 1) == 2024 * 12 + 1)
     }
 

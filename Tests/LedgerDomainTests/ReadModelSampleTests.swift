@@ -13,7 +13,7 @@ import Testing
         var testDescription: String { name }
     }
 
-    static let asOfTime = try! FixtureEvents.timestamp("2026-02-15T12:00:00Z")
+    static let asOfTime = Timestamp(parsing: "2026-02-15T12:00:00Z".utf8)!
 
     static let expectedFiles = [
         ExpectedFile(name: "sample.expected", asOf: .end),
@@ -38,7 +38,7 @@ import Testing
     func readModelsReproduceTheExpectedFile(_ file: ExpectedFile) throws {
         let history = try SampleHistory.run()
         let rendered = ExpectedDump.render(outcomes: history.outcomes, models: history.models(asOf: file.asOf))
-        let expected = try FixtureEvents.fixtureText(file.name, "json")
+        let expected = String(decoding: try Data(contentsOf: CodecFixture.url(file.name, "json")), as: UTF8.self)
         // Line by line, so that a failure shows the first differing line, not two 40 kB strings.
         let difference = Self.firstDifference(expected: expected, actual: rendered)
         #expect(difference == nil, "\(file.name).json differs: \(difference ?? "")")

@@ -5,7 +5,7 @@ import Testing
 /// Builds events for rule tests: business time in canonical text, tenant `acme` by default.
 enum RuleEvents {
     static func time(_ text: String) -> Timestamp {
-        try! FixtureEvents.timestamp(text)
+        Timestamp(parsing: text.utf8)!
     }
 
     static func event(_ data: EventData, at: String = "2026-01-10T10:00:00Z", tenant: Name = "acme", actor: Name = "u-admin")

@@ -2,9 +2,9 @@ import Foundation
 import LedgerDomain
 import LedgerEngine
 
-/// The sample fixture run through the decider, in file order, the way the ledger appends it:
-/// `invalid` lines (taken from the expected outcomes, since the strict parser lives elsewhere)
-/// are refused first, then a known tenant+id is a duplicate or a conflict, then the rules.
+/// The sample fixture run through the parser and the decider, in file order, the way the
+/// ledger appends it: lines `EventLineParser` refuses are `invalid`, then a known tenant+id
+/// is a duplicate or a conflict, then the rules.
 struct SampleHistory {
     /// One entry per non-blank line.
     var outcomes: [ExpectedDump.LineOutcome] = []
@@ -44,35 +44,26 @@ struct SampleHistory {
     }
 
     static func expectedOutcomes() throws -> [ExpectedOutcome] {
-        let document = try JSONSerialization.jsonObject(with: FixtureEvents.fixture("sample.expected", "json"))
-        guard let root = document as? [String: Any], let outcomes = root["outcomes"] as? [[String: Any]] else {
-            throw FixtureEvents.ConversionError(description: "sample.expected.json has no outcomes")
-        }
-        return outcomes.map {
-            ExpectedOutcome(
-                line: $0["line"] as? Int ?? -1, outcome: $0["outcome"] as? String ?? "?",
-                position: $0["position"] as? Int, code: $0["code"] as? String)
+        try CodecFixture.expectedOutcomes().map {
+            ExpectedOutcome(line: $0.line, outcome: $0.outcome, position: $0.position, code: $0.code)
         }
     }
 
     /// Runs the whole sample through a fresh `DomainState`.
     static func run() throws -> SampleHistory {
-        let expectedByLine = Dictionary(uniqueKeysWithValues: try expectedOutcomes().map { ($0.line, $0) })
-        let lines = FixtureEvents.lines(of: try FixtureEvents.fixture("sample", "jsonl"))
+        let lines = try CodecFixture.sampleLines()
         var history = SampleHistory()
         var state = DomainState()
         var appendedByKey: [SampleEventKey: RecordedEvent] = [:]
-        for (index, line) in lines.enumerated() where !FixtureEvents.isBlank(line) {
+        for (index, line) in lines.enumerated() where !line.withUnsafeBytes({ EventLineParser.isBlank($0) }) {
             let lineNumber = index + 1
-            if expectedByLine[lineNumber]?.code == RefusalCode.invalid.rawValue {
-                history.outcomes.append(.init(line: lineNumber, outcome: .refused(Refusal(.invalid, "per fixture"))))
-                continue
-            }
             let event: Event
-            do {
-                event = try FixtureEvents.event(fromLine: line)
-            } catch {
-                throw FixtureEvents.ConversionError(description: "line \(lineNumber): \(error)")
+            switch EventLineParser.parse(line) {
+            case .success(let parsed):
+                event = parsed
+            case .failure(let refusal):
+                history.outcomes.append(.init(line: lineNumber, outcome: .refused(refusal)))
+                continue
             }
             let key = SampleEventKey(tenant: event.tenant, id: event.id)
             if let original = appendedByKey[key] {

@@ -1,6 +1,7 @@
 import GRDB
 import LedgerDomain
 import LedgerSQLite
+import LedgerTestSupport
 import Testing
 
 /// The checkpoint: reopening continues where the last batch committed, a batch that does not
@@ -35,7 +36,7 @@ import Testing
         let path = directory + "/read-models.sqlite"
         do {
             let first = try SQLiteProjection(path: path)
-            var random = SQLiteSeededGenerator(state: UInt64(splitPosition))
+            var random = SeededGenerator(state: UInt64(splitPosition))
             try SQLiteTestSupport.applyInRandomBatches(history[..<splitPosition], to: first, batchSizes: 1...90, using: &random)
         }
         // A new instance knows nothing but the file: it restores its rows from the tables.
@@ -46,7 +47,7 @@ import Testing
         SQLiteTestSupport.expectEqual(
             try second.contents(), SQLiteProjection.expectedContents(SQLiteTestSupport.models(history[..<splitPosition])),
             "reopened at \(splitPosition)")
-        var random = SQLiteSeededGenerator(state: UInt64(splitPosition) + 1)
+        var random = SeededGenerator(state: UInt64(splitPosition) + 1)
         try SQLiteTestSupport.applyInRandomBatches(history[splitPosition...], to: second, batchSizes: 1...90, using: &random)
         SQLiteTestSupport.expectEqual(
             try second.contents(), SQLiteProjection.expectedContents(SQLiteTestSupport.models(history)),
@@ -59,7 +60,7 @@ import Testing
         defer { SQLiteTestSupport.cleanUp(directory) }
         let path = directory + "/read-models.sqlite"
         let instances = [try SQLiteProjection(path: path), try SQLiteProjection(path: path)]
-        var random = SQLiteSeededGenerator(state: 5)
+        var random = SeededGenerator(state: 5)
         var start = 0
         var turn = 0
         while start < history.count {

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerDomain
 import LedgerSQLite
+import LedgerTestSupport
 import Testing
 
 /// A child process projects a deterministic history batch by batch and is killed with SIGKILL
@@ -15,7 +16,7 @@ import Testing
 
     @Test(arguments: seeds)
     func killedProjectionCatchesUpToTheRebuiltTables(seed: UInt64) throws {
-        var random = SQLiteSeededGenerator(state: seed)
+        var random = SeededGenerator(state: seed)
         let directory = SQLiteTestSupport.temporaryDirectory("crash")
         defer { SQLiteTestSupport.cleanUp(directory) }
         let path = directory + "/read-models.sqlite"

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerDomain
 import LedgerSQLite
+import LedgerTestSupport
 import Testing
 
 /// The tables against the fixture's own expected file, read independently of `ReadModels`: the
@@ -11,7 +12,7 @@ import Testing
         let directory = SQLiteTestSupport.temporaryDirectory("fixture")
         defer { SQLiteTestSupport.cleanUp(directory) }
         let projection = try SQLiteProjection(path: directory + "/read-models.sqlite")
-        var random = SQLiteSeededGenerator(state: 60)
+        var random = SeededGenerator(state: 60)
         try SQLiteTestSupport.applyInRandomBatches(history[...], to: projection, batchSizes: 1...30, using: &random)
 
         let expectedTenants = try SQLiteSampleHistory.expectedTenants()

@@ -7,7 +7,7 @@ import Testing
 /// Unicode would call equal, draft invoices that follow the rate, invitations that expire
 /// without being touched, and the indexes the audit filters use.
 @Suite struct SQLiteProjectionRowTests {
-    static func time(_ text: String) throws -> Timestamp { try SQLiteFixtureEvents.timestamp(text) }
+    static func time(_ text: String) throws -> Timestamp { try #require(Timestamp(parsing: text.utf8)) }
 
     /// Applies `events` (positions given in order from 1) one batch per event.
     static func project(_ events: [(Event, Effect)], in directory: String) throws -> SQLiteProjection {

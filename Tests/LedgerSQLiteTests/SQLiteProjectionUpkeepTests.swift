@@ -1,5 +1,6 @@
 import LedgerDomain
 import LedgerSQLite
+import LedgerTestSupport
 import Testing
 
 /// The tables equal the in-memory read models whatever the batches: applied in batches of
@@ -18,7 +19,7 @@ import Testing
 
         // Incremental: random batch sizes, the tables checked after every batch.
         let incremental = try SQLiteProjection(path: directory + "/incremental.sqlite")
-        var random = SQLiteSeededGenerator(state: seed)
+        var random = SeededGenerator(state: seed)
         var models = ReadModels()
         var folded = 0
         try SQLiteTestSupport.applyInRandomBatches(history[...], to: incremental, batchSizes: 1...120, using: &random) { last in
