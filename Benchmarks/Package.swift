@@ -7,11 +7,18 @@ let package = Package(
     name: "LedgerBenchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "ledger", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
+        // libzstd for the raw-decompression baseline (the root package's CZstd is not a product).
+        .systemLibrary(
+            name: "CZstdBenchmark",
+            path: "Benchmarks/CZstdBenchmark",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         .executableTarget(
             name: "LedgerBenchmarks",
             dependencies: [
@@ -20,6 +27,7 @@ let package = Package(
                 .product(name: "LedgerDomain", package: "ledger"),
                 .product(name: "LedgerLog", package: "ledger"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                "CZstdBenchmark",
             ],
             path: "Benchmarks/LedgerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
