@@ -27,7 +27,7 @@ test: setup
 	$(SWIFT) test --skip-build
 
 bench: setup
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	bash Benchmarks/run.sh
 
 clean:
 	rm -rf .build demo-ledger
