@@ -32,7 +32,9 @@ import Testing
         }
         let bytes = original.snapshotBytes()
         var restored = try bytes.withUnsafeBytes { try DomainState(snapshotBytes: $0) }
-        #expect(restored.snapshotBytes() == bytes, "cut \(cut): bytes differ after a round trip", sourceLocation: sourceLocation)
+        // Compared as one Bool: a failing #expect would print both byte arrays in full.
+        let sameBytes = restored.snapshotBytes() == bytes
+        #expect(sameBytes, "cut \(cut): bytes differ after a round trip", sourceLocation: sourceLocation)
         for (index, event) in events[cut...].enumerated() {
             let expected = original.decide(event)
             let actual = restored.decide(event)
@@ -45,7 +47,8 @@ import Testing
                 restored.apply(event, effect: effect)
             }
         }
-        #expect(original.snapshotBytes() == restored.snapshotBytes(), "cut \(cut): final states differ", sourceLocation: sourceLocation)
+        let sameFinalBytes = original.snapshotBytes() == restored.snapshotBytes()
+        #expect(sameFinalBytes, "cut \(cut): final states differ", sourceLocation: sourceLocation)
     }
 
     @Test func theSampleFixtureRoundTripsAtEveryPosition() throws {
