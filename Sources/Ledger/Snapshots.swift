@@ -51,7 +51,12 @@ enum SnapshotFile {
 
     /// The whole file for a state at `head`.
     static func encode(head: LogHead, state: DomainState) throws -> [UInt8] {
-        let payload = try state.snapshotBytes().withUnsafeBytes { try ZstdFrame.compress($0) }
+        try encode(head: head, stateBytes: state.snapshotBytes())
+    }
+
+    /// The whole file for `stateBytes` (``DomainState/snapshotBytes()``) at `head`.
+    static func encode(head: LogHead, stateBytes: [UInt8]) throws -> [UInt8] {
+        let payload = try stateBytes.withUnsafeBytes { try ZstdFrame.compress($0) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(headerBytes + payload.count + checksumBytes)
         bytes.append(contentsOf: magic)
@@ -206,13 +211,26 @@ struct SnapshotStart {
     }
 }
 
+/// A snapshot that ``LedgerWriter/snapshot()`` wrote.
+public struct SnapshotTaken: Sendable, Equatable {
+    /// The durable head the state was taken at.
+    public var head: LogHead
+    /// The snapshot file.
+    public var path: String
+    /// The file's size in bytes (header, compressed payload, checksum).
+    public var fileBytes: Int
+    /// The state's uncompressed size in bytes.
+    public var stateBytes: Int
+}
+
 extension LedgerWriter {
-    /// Writes a snapshot of the decider's state at the durable head and returns that head.
-    /// Waits for staged events to become durable so that the state and the head agree (the
-    /// durable head is always a batch end). The file is written atomically (temporary file,
-    /// fsync, rename, directory fsync); only the newest `SnapshotFile.keptCount` are kept.
+    /// Writes a snapshot of the decider's state at the durable head. Waits for staged events
+    /// to become durable so that the state and the head agree (the durable head is always a
+    /// batch end). The file is written atomically (temporary file, fsync, rename, directory
+    /// fsync); only the newest `SnapshotFile.keptCount` are kept. Appends go on meanwhile:
+    /// the lock is held only to copy the state.
     @discardableResult
-    public func snapshot() throws -> LogHead {
+    public func snapshot() throws -> SnapshotTaken {
         var taken: (state: DomainState, head: LogHead)? = nil
         while taken == nil {
             let staged = lock.withLock { log.lastStagedPosition }
@@ -225,10 +243,12 @@ extension LedgerWriter {
         }
         let (state, head) = taken!
         let layout = LedgerLayout(directory: directory)
-        let bytes = try SnapshotFile.encode(head: head, state: state)
-        try SnapshotFileWriter.writeAtomically(bytes, directory: layout.snapshotsDirectory, name: SnapshotFile.name(position: head.position))
+        let stateBytes = state.snapshotBytes()
+        let bytes = try SnapshotFile.encode(head: head, stateBytes: stateBytes)
+        let name = SnapshotFile.name(position: head.position)
+        try SnapshotFileWriter.writeAtomically(bytes, directory: layout.snapshotsDirectory, name: name)
         SnapshotFileWriter.removeAllButNewest(SnapshotFile.keptCount, in: layout.snapshotsDirectory)
-        return head
+        return SnapshotTaken(head: head, path: layout.snapshotsDirectory + "/" + name, fileBytes: bytes.count, stateBytes: stateBytes.count)
     }
 }
 

@@ -74,7 +74,7 @@ import LedgerLog
         var rounds = 0
         for round in stride(from: 0, to: cuts.count - 2, by: 2) {
             try Self.importLines(lines[cuts[round]..<cuts[round + 1]], into: writer)
-            let taken = try writer.snapshot()
+            let taken = try writer.snapshot().head
             #expect(taken == writer.head)
             try Self.importLines(lines[cuts[round + 1]..<cuts[round + 2]], into: writer)
             let headBefore = writer.head
@@ -101,9 +101,9 @@ import LedgerLog
         let (path, writer) = try TestSupport.newLedger(in: parent)
         defer { writer.close() }
         try Self.importLines(lines[..<400], into: writer)
-        let older = try writer.snapshot()
+        let older = try writer.snapshot().head
         try Self.importLines(lines[400..<800], into: writer)
-        let newer = try writer.snapshot()
+        let newer = try writer.snapshot().head
         try Self.importLines(lines[800..<1_200], into: writer)
         #expect(older.position > 0 && newer.position > older.position && writer.head.position > newer.position)
         let paths = try snapshotPaths(path)
@@ -190,15 +190,67 @@ import LedgerLog
         defer { TestSupport.cleanUp(parent) }
         let lines = Self.lines(events: 600, seed: 61)
         let (path, writer) = try TestSupport.newLedger(in: parent)
-        #expect(try writer.snapshot().position == 0)
+        #expect(try writer.snapshot().head.position == 0)
         var positions: [UInt64] = []
         for part in 0..<5 {
             try Self.importLines(lines[(part * 100)..<(part * 100 + 100)], into: writer)
-            positions.append(try writer.snapshot().position)
+            positions.append(try writer.snapshot().head.position)
         }
         writer.close()
         let kept = try Self.snapshotPaths(path).map(Self.position(ofFile:))
         #expect(kept == Array(positions.suffix(SnapshotFile.keptCount)))
         try Self.expectOpens(path, from: positions.last!, warningCount: 0, reason: "", later: Array(lines[500...]))
+    }
+
+    @Test func snapshotsTakenWhileAppendingAreAtBatchEndsAndOpenCleanly() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let lines = Self.lines(events: 1_200, seed: 71)
+        let (path, writer) = try TestSupport.newLedger(in: parent)
+        try Self.importLines(lines[..<300], into: writer)
+        let appending = Thread {
+            for line in lines[300..<900] { _ = try? writer.append(line: Array(line.dropLast())) }
+        }
+        appending.start()
+        var taken: [SnapshotTaken] = []
+        for _ in 0..<6 { taken.append(try writer.snapshot()) }
+        while !appending.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        let reader = try LedgerReader(directory: path)
+        // Older files are removed as newer ones come: the last few taken are still there.
+        for snapshot in taken.suffix(SnapshotFile.keptCount) {
+            // The head it names is the head a full replay reaches there, chain hash included.
+            var replayed = DomainState()
+            try reader.forEachEvent(through: snapshot.head.position) { replayed.apply($0.event, effect: $0.effect) }
+            let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: snapshot.path)))
+            let contents = try SnapshotFile.decode(file).get()
+            #expect(contents.head == snapshot.head)
+            let sameState = contents.payload == replayed.snapshotBytes()
+            #expect(sameState, "snapshot at \(snapshot.head.position)")
+        }
+        writer.close()
+        let newest = taken.map(\.head.position).max()!
+        try Self.expectOpens(path, from: newest, warningCount: 0, reason: "", later: Array(lines[900...]))
+    }
+
+    @Test func theSnapshotCommandWritesOneThatTheNextOpenUses() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let lines = Self.lines(events: 500, seed: 81)
+        let (path, writer) = try TestSupport.newLedger(in: parent)
+        try Self.importLines(lines[..<400], into: writer)
+        let head = writer.head
+        writer.close()
+        let run = try CLITests.ledger(["snapshot", path, "--json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("\"position\":\(head.position)") || run.standardOutput.contains("\"position\": \(head.position)"),
+                "\(run.standardOutput)")
+        try Self.expectOpens(path, from: head.position, warningCount: 0, reason: "", later: Array(lines[400...]))
+        // A damaged snapshot: the command warns on stderr, still succeeds, and writes a good one.
+        let file = try Self.snapshotPaths(path)[0]
+        try Data("not a snapshot".utf8).write(to: URL(fileURLWithPath: file))
+        let again = try CLITests.ledger(["snapshot", path])
+        #expect(again.status == 0)
+        #expect(again.standardError.contains("warning") && again.standardError.contains("skipped"), "\(again.standardError)")
+        try Self.expectOpens(path, from: head.position, warningCount: 0, reason: "", later: Array(lines[400...]))
     }
 }
