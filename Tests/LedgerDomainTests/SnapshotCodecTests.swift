@@ -86,6 +86,16 @@ import Testing
         #expect(DomainState().snapshotBytes() == [1, 0, 0, 0, 0, 0])
     }
 
+    /// The worked example of docs/FORMAT.md, Part 3.
+    @Test func theDocumentedExampleIsExact() throws {
+        var state = DomainState()
+        let created = Event(tenant: "acme", id: "e-1", at: Timestamp(microseconds: 0), actor: "u-1",
+                            data: .subscriptionChanged(change: .created, plan: "basic", mrrCents: 100))
+        let effect = try state.decide(created).get()
+        state.apply(created, effect: effect)
+        #expect(state.snapshotBytes() == [0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x61, 0x63, 0x6d, 0x65, 0x01])
+    }
+
     @Test func everyTruncationIsAThrownErrorNamingAnOffset() throws {
         let events = Self.generatedEvents(events: 400, seed: 3)
         var state = DomainState()
