@@ -253,4 +253,35 @@ import LedgerLog
         #expect(again.standardError.contains("warning") && again.standardError.contains("skipped"), "\(again.standardError)")
         try Self.expectOpens(path, from: head.position, warningCount: 0, reason: "", later: Array(lines[400...]))
     }
+
+    /// `bytes` with a u32 written at `offset` and the trailing CRC-32C recomputed, so only that field is wrong.
+    static func patched(_ bytes: [UInt8], u32 value: UInt32, at offset: Int) -> [UInt8] {
+        var patched = bytes
+        withUnsafeBytes(of: value.littleEndian) { patched.replaceSubrange(offset..<(offset + 4), with: $0) }
+        let checksumOffset = patched.count - SnapshotFile.checksumBytes
+        let checksum = patched[..<checksumOffset].withUnsafeBytes { CRC32C.checksum($0) }
+        withUnsafeBytes(of: checksum.littleEndian) { patched.replaceSubrange(checksumOffset..., with: $0) }
+        return patched
+    }
+
+    @Test func snapshotsOfAnotherFormatOrDeciderVersionAreSkippedAndTemporaryFilesIgnored() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let (path, older, newer, later) = try Self.ledgerWithTwoSnapshots(in: parent)
+        let newerBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: newer)))
+        let olderBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: older)))
+        // Left by a writer that crashed mid-write: not a snapshot name, so not even a warning.
+        let snapshotsDirectory = LedgerLayout(directory: path).snapshotsDirectory
+        try Data("half written".utf8).write(to: URL(fileURLWithPath: snapshotsDirectory + "/.snapshot-00000000000000099999.bin.1.2.tmp"))
+        try Self.expectOpens(path, from: Self.position(ofFile: newer), warningCount: 0, reason: "", later: later)
+        try Data(Self.patched(newerBytes, u32: SnapshotFile.deciderVersion + 1, at: 48)).write(to: URL(fileURLWithPath: newer))
+        try Self.expectOpens(path, from: Self.position(ofFile: older), warningCount: 1, reason: "decider version", later: later)
+        try Data(Self.patched(olderBytes, u32: SnapshotFile.formatVersion + 1, at: 4)).write(to: URL(fileURLWithPath: older))
+        let writer = try LedgerWriter.open(directory: path, options: TestSupport.fastOptions)
+        defer { writer.close() }
+        #expect(writer.snapshotPosition == 0)
+        #expect(writer.snapshotWarnings.count == 2)
+        #expect(writer.snapshotWarnings.last?.contains("format version") == true, "\(writer.snapshotWarnings)")
+        Self.expectSameDecider(writer.state, try Self.fullReplayState(path), later: later, "full replay")
+    }
 }
