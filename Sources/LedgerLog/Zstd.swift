@@ -130,9 +130,9 @@ public enum ZstdFrame {
         }
         let contentBytes = Int(declared)
         if let problem = ZstdDecompressor.frameProblem(frame, contentBytes: contentBytes) { return .failure(.init(reason: problem)) }
-        var content = [UInt8](repeating: 0, count: contentBytes)
-        // An empty array may have no storage: give zstd a valid pointer anyway.
+        // An empty array may have no storage to hand to zstd; the frame was checked above.
         if contentBytes == 0 { return .success([]) }
+        var content = [UInt8](repeating: 0, count: contentBytes)
         let problem = content.withUnsafeMutableBytes { destination in
             ZstdDecompressor().decompress(frame, into: destination.baseAddress!, contentBytes: contentBytes)
         }
