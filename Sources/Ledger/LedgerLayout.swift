@@ -16,6 +16,7 @@ public struct LedgerOptions: Sendable {
 /// DIR/LEDGER        manifest: format and domain pack (text)
 /// DIR/log/          the event log (segments, lock), see docs/FORMAT.md
 /// DIR/read-models.sqlite   the read models as SQLite tables (derived; see docs/SQLITE.md)
+/// DIR/snapshots/    the decider's state at some positions (derived; see Snapshots.swift)
 /// ```
 struct LedgerLayout {
     static let manifestText = "ledger-directory/1\ndomain: events-md/1\n"

@@ -27,16 +27,24 @@ public final class LedgerWriter: @unchecked Sendable {
     var state: DomainState
     /// Scratch buffer for payload encoding, reused under `lock`.
     var payloadScratch: [UInt8] = []
+    /// Snapshots that `open` skipped (damaged, of another version, or not matching the
+    /// log's chain hash), one line each; empty when the newest one was used or there was none.
+    public let snapshotWarnings: [String]
+    /// The position of the snapshot `open` started from (0: a full replay).
+    public let snapshotPosition: UInt64
 
-    init(directory: String, log: LogWriter, state: DomainState) {
+    init(directory: String, log: LogWriter, state: DomainState, snapshotPosition: UInt64 = 0, snapshotWarnings: [String] = []) {
         self.directory = directory
         self.log = log
         self.state = state
+        self.snapshotPosition = snapshotPosition
+        self.snapshotWarnings = snapshotWarnings
     }
 
     /// Opens (or with `create`, creates) the ledger in `directory`, takes the writer
-    /// lock, cuts a torn tail left by a crash, and rebuilds the decider's state from
-    /// the log.
+    /// lock, cuts a torn tail left by a crash, and rebuilds the decider's state: from the
+    /// newest snapshot that checks out against the log (see ``snapshot()``) plus the log's
+    /// tail after it, else from the whole log.
     public static func open(directory: String, create: Bool = false, options: LedgerOptions = .init()) throws -> LedgerWriter {
         let layout = LedgerLayout(directory: directory)
         if create {
@@ -45,13 +53,15 @@ public final class LedgerWriter: @unchecked Sendable {
             try layout.checkExists()
         }
         let log = try LogWriter.open(directory: layout.logDirectory, options: options.log, create: create)
-        var state = DomainState()
         let reader = try LogReader(directory: layout.logDirectory)
-        try reader.forEach(from: 1, through: log.durableHead.position) { view in
+        let start = SnapshotStart.load(layout: layout, reader: reader, durableHead: log.durableHead)
+        var state = start.state
+        try reader.forEach(from: start.position + 1, through: log.durableHead.position) { view in
             let (event, effect) = try LedgerCodec.decode(view)
             state.apply(event, effect: effect)
         }
-        return LedgerWriter(directory: directory, log: log, state: state)
+        return LedgerWriter(directory: directory, log: log, state: state, snapshotPosition: start.position,
+                            snapshotWarnings: start.warnings)
     }
 
     /// What opening cut from a torn tail, if anything.

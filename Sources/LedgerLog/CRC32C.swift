@@ -2,7 +2,7 @@
 /// xor 0xFFFFFFFF), the checksum of every batch's compressed frame and metadata.
 /// Slice-by-8: eight 256-entry tables consume eight bytes per step, fast enough that
 /// checking a frame costs little next to decompressing it.
-enum CRC32C {
+public enum CRC32C {
     private static let polynomial: UInt32 = 0x82F6_3B78
 
     // A raw pointer, not an array, so the inner loop has no bounds checks or
@@ -27,7 +27,7 @@ enum CRC32C {
 
     /// The CRC-32C of `bytes`; pass a previous result as `continuing` to checksum
     /// several pieces as one sequence.
-    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return previous }
         let table = self.table
         var crc = ~previous

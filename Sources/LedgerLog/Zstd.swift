@@ -91,3 +91,58 @@ final class ZstdDecompressor {
         return nil
     }
 }
+
+/// One-shot zstd frames for files outside the log (snapshots): the same frame as the log's
+/// batches and the `zstd` CLI (content size and content checksum in the frame), with a
+/// context per call since these are rare.
+public enum ZstdFrame {
+    /// The compression level of snapshot files.
+    public static let levelDefault: Int32 = 3
+
+    /// `source` as one zstd frame.
+    public static func compress(_ source: UnsafeRawBufferPointer, level: Int32 = levelDefault) throws(LogError) -> [UInt8] {
+        let compressor = try ZstdCompressor(level: level)
+        let capacity = ZstdCompressor.bound(source.count)
+        var frame = [UInt8](repeating: 0, count: capacity)
+        var failure: LogError?
+        var frameBytes = 0
+        frame.withUnsafeMutableBytes { destination in
+            do throws(LogError) {
+                frameBytes = try compressor.compress(source, into: destination.baseAddress!, capacity: capacity)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        frame.removeSubrange(frameBytes...)
+        return frame
+    }
+
+    /// The content of `frame`, which must be exactly one frame declaring at most
+    /// `contentBytesMax` bytes of content and carrying a content checksum; otherwise the reason.
+    public static func decompress(_ frame: UnsafeRawBufferPointer, contentBytesMax: Int) -> Result<[UInt8], ZstdFrameProblem> {
+        guard frame.count >= 6, let base = frame.baseAddress else { return .failure(.init(reason: "the zstd frame is shorter than a frame header")) }
+        let declared = ZSTD_getFrameContentSize(base, frame.count)
+        if declared == ledger_zstd_content_size_unknown() { return .failure(.init(reason: "the zstd frame does not declare its content size")) }
+        if declared == ledger_zstd_content_size_error() { return .failure(.init(reason: "the zstd frame header is invalid")) }
+        guard declared <= UInt64(contentBytesMax) else {
+            return .failure(.init(reason: "the zstd frame declares \(declared) content bytes, more than \(contentBytesMax)"))
+        }
+        let contentBytes = Int(declared)
+        if let problem = ZstdDecompressor.frameProblem(frame, contentBytes: contentBytes) { return .failure(.init(reason: problem)) }
+        // An empty array may have no storage to hand to zstd; the frame was checked above.
+        if contentBytes == 0 { return .success([]) }
+        var content = [UInt8](repeating: 0, count: contentBytes)
+        let problem = content.withUnsafeMutableBytes { destination in
+            ZstdDecompressor().decompress(frame, into: destination.baseAddress!, contentBytes: contentBytes)
+        }
+        if let problem { return .failure(.init(reason: problem)) }
+        return .success(content)
+    }
+}
+
+/// Why a zstd frame could not be decompressed.
+public struct ZstdFrameProblem: Error, Equatable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}
