@@ -1,5 +1,6 @@
 import LedgerDomain
 import LedgerEngine
+import LedgerTestSupport
 import Testing
 
 /// The decider's state survives snapshot bytes: the decoded state gives the same bytes and
@@ -62,7 +63,7 @@ import Testing
     func generatedHistoriesRoundTripAtSeveralCuts(seed: UInt64) throws {
         let events = Self.generatedEvents(events: 2_500, seed: seed)
         #expect(events.count > 1_000)
-        var random = RulesSeededGenerator(state: seed)
+        var random = SeededGenerator(state: seed)
         let cuts = [0, events.count / 2, events.count] + (0..<4).map { _ in Int.random(in: 1..<events.count, using: &random) }
         for cut in cuts { try Self.checkRoundTrip(events, cut: cut) }
     }
@@ -125,7 +126,7 @@ import Testing
             if case .success(let effect) = state.decide(event) { state.apply(event, effect: effect) }
         }
         let bytes = state.snapshotBytes()
-        var random = RulesSeededGenerator(state: 44)
+        var random = SeededGenerator(state: 44)
         var rejected = 0
         for _ in 0..<2_000 {
             var damaged = bytes
