@@ -58,7 +58,7 @@ extension LedgerCommand {
             let statistics = try reader.statistics()
             let perEvent = Double(statistics.bytesOnDisk) / Double(max(statistics.recordCount, 1))
             let jsonPerEvent = Double(generated.count) / Double(max(events, 1))
-            print("3. On disk: \(Format.bytes(statistics.bytesOnDisk)) in \(statistics.segmentCount) segments, \(String(format: "%.1f", perEvent)) bytes per event (JSON: \(String(format: "%.0f", jsonPerEvent)); SQLite events table: ~146)")
+            print("3. On disk: \(Format.bytes(statistics.bytesOnDisk)) in \(statistics.segmentCount) segments, \(String(format: "%.1f", perEvent)) bytes per event (JSON: \(String(format: "%.0f", jsonPerEvent)); docs/PERFORMANCE.md compares with SQLite)")
 
             let replayStarted = DispatchTime.now().uptimeNanoseconds
             let (balances, replayed) = try reader.balances()
@@ -110,7 +110,7 @@ extension LedgerCommand {
             let verifySeconds = seconds(since: verifyStarted)
             print("5. verify: \(report.isValid ? "OK" : "FAILED") in \(String(format: "%.2f", verifySeconds)) s; head \(report.head.position), chain hash \(Format.hex(report.head.chainHash))")
             if let failure = report.failure { print("   \(failure)") }
-            print("\nTry: ledger balance \(directory) --tenant \(tenantName) | ledger audit \(directory) --tenant \(tenantName) --type payout.paid --limit 5 | ledger verify \(directory)")
+            print("\nTry:\n  ledger balance \(directory) --tenant \(tenantName)\n  ledger audit \(directory) --tenant \(tenantName) --type payout.paid --limit 5\n  ledger invoice \(directory) --tenant \(tenantName) --as-of 2026-02-15T00:00:00Z --csv\n  ledger verify \(directory)")
         }
 
         func prepareDirectory() throws {
