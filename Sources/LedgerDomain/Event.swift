@@ -109,8 +109,9 @@ public enum EventType: UInt8, CaseIterable, Sendable {
     case subscriptionChanged = 17
     case auditRecorded = 18
 
-    /// The wire name of EVENTS.md, e.g. `"bonus.added"`.
-    public var name: String {
+    /// The wire name of EVENTS.md as static text, e.g. `"bonus.added"`: the one table of
+    /// type names (the parser and the generator compare and write it without building a String).
+    public var staticName: StaticString {
         switch self {
         case .invitationCreated: "invitation.created"
         case .invitationAccepted: "invitation.accepted"
@@ -132,6 +133,9 @@ public enum EventType: UInt8, CaseIterable, Sendable {
         case .auditRecorded: "audit.recorded"
         }
     }
+
+    /// The wire name of EVENTS.md, e.g. `"bonus.added"`.
+    public var name: String { staticName.description }
 
     /// The type for a wire name, or nil for an unknown type.
     public init?(name: String) {

@@ -35,14 +35,8 @@ enum EventFields {
     /// The largest amount (cents) or `submissions` count: 10^12.
     static let integerMaximum: Int64 = 1_000_000_000_000
 
-    /// The wire names of the event types, indexed by `EventType.rawValue - 1` (the same
-    /// strings as `EventType.name`, as literals that compare without building a String).
-    static let typeNames: [StaticString] = [
-        "invitation.created", "invitation.accepted", "invitation.revoked", "worker.rate_set",
-        "order.placed", "order.accepted", "job.assigned", "order.submitted", "order.approved",
-        "order.rejected", "order.completed", "order.cancelled", "bonus.added", "fine.issued",
-        "payout.paid", "invoice.issued", "subscription.changed", "audit.recorded",
-    ]
+    /// The wire names of the event types, indexed by `EventType.rawValue - 1`.
+    static let typeNames: [StaticString] = EventType.allCases.map(\.staticName)
 
     /// Each type's fields in the order of EVENTS.md, which is also their order in the binary
     /// payload; indexed by `EventType.rawValue - 1`.

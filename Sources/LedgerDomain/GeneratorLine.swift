@@ -168,7 +168,7 @@ final class GeneratorLine: ByteSink {
         endTopField(quotesValue: true)
 
         beginTopField("type", quotesValue: true)
-        append(GeneratorLine.typeName(type))
+        append(type.staticName)
         endTopField(quotesValue: true)
 
         beginTopField("at", quotesValue: true)
@@ -358,30 +358,6 @@ final class GeneratorLine: ByteSink {
         case .manager: "manager"
         case .client: "client"
         case .writer: "writer"
-        }
-    }
-
-    /// The wire name of a type as static text (`EventType.name` is a `String`).
-    static func typeName(_ type: EventType) -> StaticString {
-        switch type {
-        case .invitationCreated: "invitation.created"
-        case .invitationAccepted: "invitation.accepted"
-        case .invitationRevoked: "invitation.revoked"
-        case .workerRateSet: "worker.rate_set"
-        case .orderPlaced: "order.placed"
-        case .orderAccepted: "order.accepted"
-        case .jobAssigned: "job.assigned"
-        case .orderSubmitted: "order.submitted"
-        case .orderApproved: "order.approved"
-        case .orderRejected: "order.rejected"
-        case .orderCompleted: "order.completed"
-        case .orderCancelled: "order.cancelled"
-        case .bonusAdded: "bonus.added"
-        case .fineIssued: "fine.issued"
-        case .payoutPaid: "payout.paid"
-        case .invoiceIssued: "invoice.issued"
-        case .subscriptionChanged: "subscription.changed"
-        case .auditRecorded: "audit.recorded"
         }
     }
 }
