@@ -152,6 +152,11 @@ extension LedgerWriter {
         var pending: [(event: Event, effect: Effect)] = []
         var overlay: [IdentityKey: Int] = [:]
         var lines = LineSplitter(bytes)
+        // Growing these by doubling rehashes the overlay and copies every pending event
+        // again and again; one line is at most one event, so reserve that once.
+        let linesMax = lines.countLines()
+        pending.reserveCapacity(linesMax)
+        overlay.reserveCapacity(linesMax)
         var linesSinceProgress = 0
         let firstPosition = log.lastStagedPosition + 1
         while let (lineNumber, line, parsed) = lines.nextEventLine(counting: &summary) {
@@ -192,24 +197,35 @@ extension LedgerWriter {
         // `importSyncEventsMax` events so that staging stays bounded: a crash in the middle
         // leaves a prefix of this import in the log, and re-running the import appends the
         // rest (the prefix reads as duplicates).
+        // Each chunk is made durable on a second thread while the next one is staged here.
+        let flusher = BackgroundFlusher(log: log)
+        defer { flusher.waitIgnoringErrors() }
         var staged = 0
-        for (event, effect) in pending {
-            let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
-                try LedgerCodec.withBytes(of: event.id) { id in
-                    try stageLocked(event, effect: effect, tenant: tenant, id: id)
+        do {
+            for (event, effect) in pending {
+                let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
+                    try LedgerCodec.withBytes(of: event.id) { id in
+                        try stageLocked(event, effect: effect, tenant: tenant, id: id)
+                    }
+                }
+                precondition(position == firstPosition + UInt64(staged), "positions of an atomic import must follow its judgement")
+                staged += 1
+                if staged % Self.importSyncEventsMax == 0 {
+                    try flusher.flush(through: position)
+                    progress?(bytes.count / 2 + bytes.count / 2 * staged / max(pending.count, 1), bytes.count)
                 }
             }
-            precondition(position == firstPosition + UInt64(staged), "positions of an atomic import must follow its judgement")
-            staged += 1
-            if staged % Self.importSyncEventsMax == 0 {
-                try log.waitUntilDurable(through: position)
-                progress?(bytes.count / 2 + bytes.count / 2 * staged / max(pending.count, 1), bytes.count)
-            }
+        } catch {
+            // A failed background flush poisons the log, so staging then throws `poisoned`:
+            // report the flush's own I/O error instead.
+            try flusher.wait()
+            throw error
         }
         state = trial
         let through = log.lastStagedPosition
         lock.unlock()
         locked = false
+        try flusher.wait()
         try log.waitUntilDurable(through: through)
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
@@ -255,6 +271,18 @@ struct LineSplitter {
     private var lineNumber = 0
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// How many lines `next()` returns in all (blank ones included).
+    func countLines() -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var count = 0
+        var start = 0
+        while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
+            count += 1
+            start = base.distance(to: UnsafeRawPointer(found)) + 1
+        }
+        return start < bytes.count ? count + 1 : count
+    }
 
     mutating func next() -> (Int, UnsafeRawBufferPointer)? {
         guard offset < bytes.count else { return nil }
