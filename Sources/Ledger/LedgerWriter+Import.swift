@@ -151,14 +151,15 @@ extension LedgerWriter {
         var trial = state
         var pending: [(event: Event, effect: Effect)] = []
         var overlay: [IdentityKey: Int] = [:]
-        var lines = LineSplitter(bytes)
         // Growing these by doubling rehashes the overlay and copies every pending event
         // again and again; one line is at most one event, so reserve that once.
-        let linesMax = lines.countLines()
+        let linesMax = LineSplitter(bytes).countLines()
         pending.reserveCapacity(linesMax)
         overlay.reserveCapacity(linesMax)
         var linesSinceProgress = 0
         let firstPosition = log.lastStagedPosition + 1
+        var lines = ParsedLinesAhead(bytes)
+        defer { lines.finish() }
         while let (lineNumber, line, parsed) = lines.nextEventLine(counting: &summary) {
             let outcome = try parsed.judged { event -> AppendOutcome in
                 let key = IdentityKey(tenant: event.tenant, id: event.id)
