@@ -198,35 +198,26 @@ extension LedgerWriter {
         // `importSyncEventsMax` events so that staging stays bounded: a crash in the middle
         // leaves a prefix of this import in the log, and re-running the import appends the
         // rest (the prefix reads as duplicates).
-        // Each chunk is made durable on a second thread while the next one is staged here.
-        let flusher = BackgroundFlusher(log: log)
-        defer { flusher.waitIgnoringErrors() }
+        // The flushes stay on this thread: a flush seals everything staged, so flushing
+        // while staging would cut batches (and so the chain hash) by timing.
         var staged = 0
-        do {
-            for (event, effect) in pending {
-                let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
-                    try LedgerCodec.withBytes(of: event.id) { id in
-                        try stageLocked(event, effect: effect, tenant: tenant, id: id)
-                    }
-                }
-                precondition(position == firstPosition + UInt64(staged), "positions of an atomic import must follow its judgement")
-                staged += 1
-                if staged % Self.importSyncEventsMax == 0 {
-                    try flusher.flush(through: position)
-                    progress?(bytes.count / 2 + bytes.count / 2 * staged / max(pending.count, 1), bytes.count)
+        for (event, effect) in pending {
+            let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
+                try LedgerCodec.withBytes(of: event.id) { id in
+                    try stageLocked(event, effect: effect, tenant: tenant, id: id)
                 }
             }
-        } catch {
-            // A failed background flush poisons the log, so staging then throws `poisoned`:
-            // report the flush's own I/O error instead.
-            try flusher.wait()
-            throw error
+            precondition(position == firstPosition + UInt64(staged), "positions of an atomic import must follow its judgement")
+            staged += 1
+            if staged % Self.importSyncEventsMax == 0 {
+                try log.waitUntilDurable(through: position)
+                progress?(bytes.count / 2 + bytes.count / 2 * staged / max(pending.count, 1), bytes.count)
+            }
         }
         state = trial
         let through = log.lastStagedPosition
         lock.unlock()
         locked = false
-        try flusher.wait()
         try log.waitUntilDurable(through: through)
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
