@@ -107,7 +107,8 @@ extension LedgerWriter {
         recorder: inout OutcomeRecorder, progress: ((Int, Int) -> Void)?
     ) throws {
         summary.headBefore = log.durableHead.position
-        var lines = LineSplitter(bytes)
+        var lines = ParsedLinesAhead(bytes)
+        defer { lines.finish() }
         var stagedSinceSync = 0
         lock.lock()
         var locked = true
