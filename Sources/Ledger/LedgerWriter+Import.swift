@@ -107,7 +107,8 @@ extension LedgerWriter {
         recorder: inout OutcomeRecorder, progress: ((Int, Int) -> Void)?
     ) throws {
         summary.headBefore = log.durableHead.position
-        var lines = LineSplitter(bytes)
+        var lines = ParsedLinesAhead(bytes)
+        defer { lines.finish() }
         var stagedSinceSync = 0
         lock.lock()
         var locked = true
@@ -151,9 +152,15 @@ extension LedgerWriter {
         var trial = state
         var pending: [(event: Event, effect: Effect)] = []
         var overlay: [IdentityKey: Int] = [:]
-        var lines = LineSplitter(bytes)
+        // Growing these by doubling rehashes the overlay and copies every pending event
+        // again and again; one line is at most one event, so reserve that once.
+        let linesMax = LineSplitter(bytes).countLines()
+        pending.reserveCapacity(linesMax)
+        overlay.reserveCapacity(linesMax)
         var linesSinceProgress = 0
         let firstPosition = log.lastStagedPosition + 1
+        var lines = ParsedLinesAhead(bytes)
+        defer { lines.finish() }
         while let (lineNumber, line, parsed) = lines.nextEventLine(counting: &summary) {
             let outcome = try parsed.judged { event -> AppendOutcome in
                 let key = IdentityKey(tenant: event.tenant, id: event.id)
@@ -192,6 +199,8 @@ extension LedgerWriter {
         // `importSyncEventsMax` events so that staging stays bounded: a crash in the middle
         // leaves a prefix of this import in the log, and re-running the import appends the
         // rest (the prefix reads as duplicates).
+        // The flushes stay on this thread: a flush seals everything staged, so flushing
+        // while staging would cut batches (and so the chain hash) by timing.
         var staged = 0
         for (event, effect) in pending {
             let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
@@ -255,6 +264,18 @@ struct LineSplitter {
     private var lineNumber = 0
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// How many lines `next()` returns in all (blank ones included).
+    func countLines() -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var count = 0
+        var start = 0
+        while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
+            count += 1
+            start = base.distance(to: UnsafeRawPointer(found)) + 1
+        }
+        return start < bytes.count ? count + 1 : count
+    }
 
     mutating func next() -> (Int, UnsafeRawBufferPointer)? {
         guard offset < bytes.count else { return nil }
