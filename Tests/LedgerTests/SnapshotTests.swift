@@ -284,4 +284,32 @@ import LedgerLog
         #expect(writer.snapshotWarnings.last?.contains("format version") == true, "\(writer.snapshotWarnings)")
         Self.expectSameDecider(writer.state, try Self.fullReplayState(path), later: later, "full replay")
     }
+
+    @Test(arguments: [UInt64(0), 150])
+    func automaticSnapshotsFollowSnapshotEveryEvents(every: UInt64) throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        var options = TestSupport.fastOptions
+        options.snapshotEveryEvents = every
+        let lines = Self.lines(events: 600, seed: 67)
+        let (path, writer) = try TestSupport.newLedger(in: parent, options: options)
+        for part in 0..<6 {
+            try Self.importLines(lines[(part * 100)..<(part * 100 + 100)], into: writer)
+            let newest = try Self.snapshotPaths(path).map(Self.position(ofFile:)).max() ?? 0
+            if every == 0 {
+                #expect(newest == 0, "no automatic snapshots when the setting is 0")
+            } else {
+                #expect(writer.head.position - newest < every, "a snapshot is due at \(writer.head.position), newest \(newest)")
+                #expect(newest == 0 || newest <= writer.head.position)
+            }
+        }
+        let head = writer.head.position
+        writer.close()
+        let newest = try Self.snapshotPaths(path).map(Self.position(ofFile:)).max() ?? 0
+        #expect(every == 0 || (head >= every && newest > 0))
+        let reopened = try LedgerWriter.open(directory: path, options: options)
+        defer { reopened.close() }
+        #expect(reopened.snapshotPosition == newest)
+        #expect(reopened.snapshotWarnings.isEmpty)
+    }
 }
