@@ -285,6 +285,12 @@ import LedgerLog
         Self.expectSameDecider(writer.state, try Self.fullReplayState(path), later: later, "full replay")
     }
 
+    /// The newest snapshot file's position, 0 when there is none (or no snapshots folder yet).
+    static func newestSnapshotPosition(_ path: String) -> UInt64 {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path + "/snapshots")) ?? [])
+            .compactMap(SnapshotFile.position(ofName:)).max() ?? 0
+    }
+
     @Test(arguments: [UInt64(0), 150])
     func automaticSnapshotsFollowSnapshotEveryEvents(every: UInt64) throws {
         let parent = TestSupport.temporaryDirectory()
@@ -295,7 +301,7 @@ import LedgerLog
         let (path, writer) = try TestSupport.newLedger(in: parent, options: options)
         for part in 0..<6 {
             try Self.importLines(lines[(part * 100)..<(part * 100 + 100)], into: writer)
-            let newest = try Self.snapshotPaths(path).map(Self.position(ofFile:)).max() ?? 0
+            let newest = Self.newestSnapshotPosition(path)
             if every == 0 {
                 #expect(newest == 0, "no automatic snapshots when the setting is 0")
             } else {
@@ -305,7 +311,7 @@ import LedgerLog
         }
         let head = writer.head.position
         writer.close()
-        let newest = try Self.snapshotPaths(path).map(Self.position(ofFile:)).max() ?? 0
+        let newest = Self.newestSnapshotPosition(path)
         #expect(every == 0 || (head >= every && newest > 0))
         let reopened = try LedgerWriter.open(directory: path, options: options)
         defer { reopened.close() }
