@@ -5,8 +5,15 @@ import LedgerLog
 public struct LedgerOptions: Sendable {
     /// Settings of the underlying log (segment and batch sizes, compression, sync).
     public var log: LogOptions
-    public init(log: LogOptions = .init()) {
+    /// The default of ``snapshotEveryEvents``: a snapshot per million events keeps an open's
+    /// replay to at most about that many events, for a few seconds of snapshot writing.
+    public static let snapshotEveryEventsDefault: UInt64 = 1_000_000
+    /// After an append or import makes events durable, a snapshot is taken (at the durable
+    /// head) when at least this many events were appended since the newest snapshot; 0: never.
+    public var snapshotEveryEvents: UInt64
+    public init(log: LogOptions = .init(), snapshotEveryEvents: UInt64 = LedgerOptions.snapshotEveryEventsDefault) {
         self.log = log
+        self.snapshotEveryEvents = snapshotEveryEvents
     }
 }
 

@@ -137,6 +137,7 @@ extension LedgerWriter {
         try log.waitUntilDurable(through: through)
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
+        try snapshotIfDue()
     }
 
     /// Two steps: judge every line against a copy of the state (and an overlay index
@@ -222,6 +223,7 @@ extension LedgerWriter {
         try log.waitUntilDurable(through: through)
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
+        try snapshotIfDue()
     }
 }
 

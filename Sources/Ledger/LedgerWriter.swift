@@ -32,8 +32,18 @@ public final class LedgerWriter: @unchecked Sendable {
     public let snapshotWarnings: [String]
     /// The position of the snapshot `open` started from (0: a full replay).
     public let snapshotPosition: UInt64
+    /// ``LedgerOptions/snapshotEveryEvents`` of the open (0: no automatic snapshots).
+    let snapshotEveryEvents: UInt64
+    /// The position of the newest snapshot this writer started from or took; guarded by `lock`.
+    var newestSnapshotPosition: UInt64
+    /// True while an automatic snapshot is being written, so that concurrent appenders do not
+    /// start a second one; guarded by `lock`.
+    var automaticSnapshotRunning = false
 
-    init(directory: String, log: LogWriter, state: DomainState, snapshotPosition: UInt64 = 0, snapshotWarnings: [String] = []) {
+    init(directory: String, log: LogWriter, state: DomainState, snapshotPosition: UInt64 = 0, snapshotWarnings: [String] = [],
+         snapshotEveryEvents: UInt64 = 0) {
+        self.snapshotEveryEvents = snapshotEveryEvents
+        self.newestSnapshotPosition = snapshotPosition
         self.directory = directory
         self.log = log
         self.state = state
@@ -61,7 +71,7 @@ public final class LedgerWriter: @unchecked Sendable {
             state.apply(event, effect: effect)
         }
         return LedgerWriter(directory: directory, log: log, state: state, snapshotPosition: start.position,
-                            snapshotWarnings: start.warnings)
+                            snapshotWarnings: start.warnings, snapshotEveryEvents: options.snapshotEveryEvents)
     }
 
     /// What opening cut from a torn tail, if anything.
@@ -98,6 +108,7 @@ public final class LedgerWriter: @unchecked Sendable {
         }
         if case .appended(let position) = outcome {
             try log.waitUntilDurable(through: position)
+            try snapshotIfDue()
         }
         return outcome
     }
@@ -109,6 +120,7 @@ public final class LedgerWriter: @unchecked Sendable {
             try events.map { try stageLocked($0) }
         }
         try log.waitUntilDurable(through: log.lastStagedPosition)
+        try snapshotIfDue()
         return outcomes
     }
 

@@ -248,7 +248,26 @@ extension LedgerWriter {
         let name = SnapshotFile.name(position: head.position)
         try SnapshotFileWriter.writeAtomically(bytes, directory: layout.snapshotsDirectory, name: name)
         SnapshotFileWriter.removeAllButNewest(SnapshotFile.keptCount, in: layout.snapshotsDirectory)
+        lock.withLock { newestSnapshotPosition = max(newestSnapshotPosition, head.position) }
         return SnapshotTaken(head: head, path: layout.snapshotsDirectory + "/" + name, fileBytes: bytes.count, stateBytes: stateBytes.count)
+    }
+}
+
+extension LedgerWriter {
+    /// Takes a snapshot when ``LedgerOptions/snapshotEveryEvents`` events were appended
+    /// since the newest one; called after events became durable. One at a time: an appender
+    /// that finds one running goes on (the next append checks again).
+    func snapshotIfDue() throws {
+        guard snapshotEveryEvents > 0 else { return }
+        let due: Bool = lock.withLock {
+            guard !automaticSnapshotRunning,
+                  log.durableHead.position >= newestSnapshotPosition + snapshotEveryEvents else { return false }
+            automaticSnapshotRunning = true
+            return true
+        }
+        guard due else { return }
+        defer { lock.withLock { automaticSnapshotRunning = false } }
+        try snapshot()
     }
 }
 

@@ -25,6 +25,7 @@ extension LedgerCommand {
             let input = FileHandle.standardInput.readDataToEndOfFile()
             let summary: ImportSummary = try reportingFailures {
                 let writer = try LedgerWriter.open(directory: directory)
+                for warning in writer.snapshotWarnings { Terminal.warning(warning) }
                 defer { writer.close() }
                 if let expectHead, writer.head.position != expectHead {
                     throw LedgerError.staleHead(expected: expectHead, actual: writer.head.position)

@@ -44,6 +44,7 @@ extension LedgerCommand {
         func run() throws {
             let summary: ImportSummary = try reportingFailures {
                 let writer = try LedgerWriter.open(directory: directory)
+                for warning in writer.snapshotWarnings { Terminal.warning(warning) }
                 defer { writer.close() }
                 var rejectsFile: BufferedFile?
                 if let rejects { rejectsFile = try BufferedFile(creating: rejects) }

@@ -284,4 +284,38 @@ import LedgerLog
         #expect(writer.snapshotWarnings.last?.contains("format version") == true, "\(writer.snapshotWarnings)")
         Self.expectSameDecider(writer.state, try Self.fullReplayState(path), later: later, "full replay")
     }
+
+    /// The newest snapshot file's position, 0 when there is none (or no snapshots folder yet).
+    static func newestSnapshotPosition(_ path: String) -> UInt64 {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path + "/snapshots")) ?? [])
+            .compactMap(SnapshotFile.position(ofName:)).max() ?? 0
+    }
+
+    @Test(arguments: [UInt64(0), 150])
+    func automaticSnapshotsFollowSnapshotEveryEvents(every: UInt64) throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        var options = TestSupport.fastOptions
+        options.snapshotEveryEvents = every
+        let lines = Self.lines(events: 600, seed: 67)
+        let (path, writer) = try TestSupport.newLedger(in: parent, options: options)
+        for part in 0..<6 {
+            try Self.importLines(lines[(part * 100)..<(part * 100 + 100)], into: writer)
+            let newest = Self.newestSnapshotPosition(path)
+            if every == 0 {
+                #expect(newest == 0, "no automatic snapshots when the setting is 0")
+            } else {
+                #expect(writer.head.position - newest < every, "a snapshot is due at \(writer.head.position), newest \(newest)")
+                #expect(newest == 0 || newest <= writer.head.position)
+            }
+        }
+        let head = writer.head.position
+        writer.close()
+        let newest = Self.newestSnapshotPosition(path)
+        #expect(every == 0 || (head >= every && newest > 0))
+        let reopened = try LedgerWriter.open(directory: path, options: options)
+        defer { reopened.close() }
+        #expect(reopened.snapshotPosition == newest)
+        #expect(reopened.snapshotWarnings.isEmpty)
+    }
 }
