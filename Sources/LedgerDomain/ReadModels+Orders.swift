@@ -108,10 +108,23 @@ extension TenantReadModels {
     }
 }
 
-extension OrderView {
-    mutating func fold(_ recorded: RecordedEvent, status: OrderStatus) {
-        self.status = status
-        switch recorded.event.data {
+/// The fields of an order that its events set. One rule for every holder of order rows
+/// (the in-memory read model and the SQLite projection): `setFields(from:)`.
+public protocol OrderFields {
+    var client: Name? { get set }
+    var manager: Name? { get set }
+    var writer: Name? { get set }
+    var feeCents: Int64? { get set }
+    var priceCents: Int64? { get set }
+    var submissions: Int64? { get set }
+    var title: String? { get set }
+}
+
+extension OrderFields {
+    /// Sets the fields `data` carries. Approvals and completions carry the writer and fee in
+    /// their effect, but an order's own fields are those of its folded events only.
+    public mutating func setFields(from data: EventData) {
+        switch data {
         case .orderPlaced(_, let client, let title, let priceCents):
             self.client = client
             self.title = title
@@ -124,10 +137,15 @@ extension OrderView {
         case .orderSubmitted(_, let submissions):
             self.submissions = submissions
         default:
-            // Approvals and completions carry the writer and fee in their effect, but the
-            // order's own fields are those of its folded events only.
             break
         }
+    }
+}
+
+extension OrderView: OrderFields {
+    mutating func fold(_ recorded: RecordedEvent, status: OrderStatus) {
+        self.status = status
+        setFields(from: recorded.event.data)
         history.append(
             OrderHistoryEntry(
                 position: recorded.position, at: recorded.event.at, actor: recorded.event.actor,

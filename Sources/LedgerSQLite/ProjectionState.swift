@@ -92,23 +92,7 @@ struct ProjectionState {
         }
         orders.update(ScopedName(event.tenant, order), initial: OrderRowState(status: status)) { row in
             row.status = status
-            switch event.data {
-            case .orderPlaced(_, let client, let title, let priceCents):
-                row.client = client
-                row.title = title
-                row.priceCents = priceCents
-            case .orderAccepted(_, let manager):
-                row.manager = manager
-            case .jobAssigned(_, let writer, let feeCents):
-                row.writer = writer
-                row.feeCents = feeCents
-            case .orderSubmitted(_, let submissions):
-                row.submissions = submissions
-            default:
-                // Approvals and completions carry the writer and fee in their effect, but the
-                // order's own fields are those of its events only (as in `ReadModels`).
-                break
-            }
+            row.setFields(from: event.data)
         }
         try writer.insertOrderHistory(recorded, order: order)
     }
@@ -209,7 +193,7 @@ struct InvoiceTallyState {
     var frozenFixedPayCents: Int64? = nil
 }
 
-struct OrderRowState {
+struct OrderRowState: OrderFields {
     var status: OrderStatus
     var client: Name? = nil
     var manager: Name? = nil
