@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "LedgerTestSupport", dependencies: ["LedgerDomain"], path: "Tests/LedgerTestSupport"),
         .testTarget(name: "LedgerLogTests", dependencies: ["LedgerLog", "ledger-log-crash-child"]),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain", "LedgerTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerSQLite", "LedgerDomain", "LedgerEngine", "LedgerLog", "ledger"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerSQLite", "LedgerDomain", "LedgerEngine", "LedgerLog", "LedgerTestSupport", "ledger"]),
         .testTarget(
             name: "LedgerSQLiteTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerEngine
 import LedgerLog
 
 /// Settings of a ledger directory.
@@ -11,9 +12,21 @@ public struct LedgerOptions: Sendable {
     /// After an append or import makes events durable, a snapshot is taken (at the durable
     /// head) when at least this many events were appended since the newest snapshot; 0: never.
     public var snapshotEveryEvents: UInt64
-    public init(log: LogOptions = .init(), snapshotEveryEvents: UInt64 = LedgerOptions.snapshotEveryEventsDefault) {
+    /// Which snapshot files are kept after one is written: by default the four newest, and of
+    /// the older ones the newest of each business month, so that as-of queries far in the
+    /// past still start from a snapshot near their target.
+    public var snapshotRetention: SnapshotRetention
+    /// Positions per chunk of the time index a snapshot starts (`TimeIndex.chunkEventsDefault`,
+    /// 4,096); an index continued from an older snapshot keeps that one's chunk size.
+    public var snapshotTimeIndexChunkEvents: UInt64
+    public init(log: LogOptions = .init(), snapshotEveryEvents: UInt64 = LedgerOptions.snapshotEveryEventsDefault,
+                snapshotRetention: SnapshotRetention = SnapshotRetention(),
+                snapshotTimeIndexChunkEvents: UInt64 = TimeIndex.chunkEventsDefault) {
+        precondition(snapshotTimeIndexChunkEvents >= 1, "a time index chunk holds at least one position")
         self.log = log
         self.snapshotEveryEvents = snapshotEveryEvents
+        self.snapshotRetention = snapshotRetention
+        self.snapshotTimeIndexChunkEvents = snapshotTimeIndexChunkEvents
     }
 }
 
@@ -23,7 +36,7 @@ public struct LedgerOptions: Sendable {
 /// DIR/LEDGER        manifest: format and domain pack (text)
 /// DIR/log/          the event log (segments, lock), see docs/FORMAT.md
 /// DIR/read-models.sqlite   the read models as SQLite tables (derived; see docs/SQLITE.md)
-/// DIR/snapshots/    the decider's state at some positions (derived; see Snapshots.swift)
+/// DIR/snapshots/    the decider's and the read models' state at some positions (derived; docs/FORMAT.md part 3)
 /// ```
 struct LedgerLayout {
     static let manifestText = "ledger-directory/1\ndomain: events-md/1\n"

@@ -14,6 +14,11 @@ import LedgerLog
 public final class LedgerReader {
     public let directory: String
     let log: LogReader
+    /// Whether queries start from snapshots (true by default); false folds every query from
+    /// the log's start, as an auditor may want to compare.
+    public var usesSnapshots = true
+    /// Where the last ``readModels(asOf:includeHistories:)`` or ``balances(asOf:)`` started.
+    public internal(set) var lastFold = FoldReport()
 
     public init(directory: String) throws {
         let layout = LedgerLayout(directory: directory)
@@ -31,15 +36,6 @@ public final class LedgerReader {
             let (event, effect) = try LedgerCodec.decode(view)
             try body(RecordedEvent(position: view.position, event: event, effect: effect))
         }
-    }
-
-    /// Every read model, folded from the log as of `asOf`.
-    public func readModels(asOf: AsOf = .end) throws -> ReadModels {
-        var models = ReadModels(asOf: asOf)
-        var through = UInt64.max
-        if case .position(let position) = asOf { through = position }
-        try forEachEvent(through: through) { models.fold($0) }
-        return models
     }
 
     /// Writes the log as canonical JSON Lines (one event per line, in log order), the
@@ -74,32 +70,4 @@ public final class LedgerReader {
 
     /// Figures of the log (events, segments, bytes).
     public func statistics() throws -> LogStatistics { try log.statistics() }
-}
-
-extension LedgerReader {
-    /// Worker balances only, the fast path: each record's money fields are read straight
-    /// from its payload bytes (no `Event` is built), and only money events touch the fold.
-    /// Returns the fold and the number of events read.
-    public func balances(asOf: AsOf = .end) throws -> (balances: BalanceFold, events: UInt64) {
-        var fold = BalanceFold(asOf: asOf)
-        var events: UInt64 = 0
-        var through = UInt64.max
-        if case .position(let position) = asOf { through = position }
-        try log.forEach(from: 1, through: through) { view in
-            events += 1
-            guard let money = try EventBinaryCodec.decodeMoney(type: view.type, payload: view.payload) else { return }
-            guard asOf.includes(position: view.position, at: Timestamp(microseconds: view.at)) else { return }
-            let movement: BalanceMovement
-            switch money.kind {
-            case .approval: movement = .approval(feeCents: money.amountCents)
-            case .completion: movement = .completion(feeCents: money.amountCents)
-            case .bonus: movement = .bonus(amountCents: money.amountCents)
-            case .fine: movement = .fine(amountCents: money.amountCents)
-            case .payout: movement = .payout(amountCents: money.amountCents)
-            case .invoice: movement = .fixedPay(amountCents: money.amountCents)
-            }
-            fold.apply(movement, tenant: view.tenant, worker: money.worker)
-        }
-        return (fold, events)
-    }
 }

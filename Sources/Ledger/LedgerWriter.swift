@@ -34,6 +34,10 @@ public final class LedgerWriter: @unchecked Sendable {
     public let snapshotPosition: UInt64
     /// ``LedgerOptions/snapshotEveryEvents`` of the open (0: no automatic snapshots).
     let snapshotEveryEvents: UInt64
+    /// ``LedgerOptions/snapshotRetention`` of the open.
+    let retention: SnapshotRetention
+    /// ``LedgerOptions/snapshotTimeIndexChunkEvents`` of the open.
+    let timeIndexChunkEvents: UInt64
     /// The position of the newest snapshot this writer started from or took; guarded by `lock`.
     var newestSnapshotPosition: UInt64
     /// True while an automatic snapshot is being written, so that concurrent appenders do not
@@ -41,8 +45,11 @@ public final class LedgerWriter: @unchecked Sendable {
     var automaticSnapshotRunning = false
 
     init(directory: String, log: LogWriter, state: DomainState, snapshotPosition: UInt64 = 0, snapshotWarnings: [String] = [],
-         snapshotEveryEvents: UInt64 = 0) {
+         snapshotEveryEvents: UInt64 = 0, retention: SnapshotRetention = SnapshotRetention(),
+         timeIndexChunkEvents: UInt64 = TimeIndex.chunkEventsDefault) {
         self.snapshotEveryEvents = snapshotEveryEvents
+        self.retention = retention
+        self.timeIndexChunkEvents = timeIndexChunkEvents
         self.newestSnapshotPosition = snapshotPosition
         self.directory = directory
         self.log = log
@@ -64,14 +71,15 @@ public final class LedgerWriter: @unchecked Sendable {
         }
         let log = try LogWriter.open(directory: layout.logDirectory, options: options.log, create: create)
         let reader = try LogReader(directory: layout.logDirectory)
-        let start = SnapshotStart.load(layout: layout, reader: reader, durableHead: log.durableHead)
+        let start = try SnapshotStart.load(layout: layout, reader: reader, durableHead: log.durableHead)
         var state = start.state
         try reader.forEach(from: start.position + 1, through: log.durableHead.position) { view in
             let (event, effect) = try LedgerCodec.decode(view)
             state.apply(event, effect: effect)
         }
         return LedgerWriter(directory: directory, log: log, state: state, snapshotPosition: start.position,
-                            snapshotWarnings: start.warnings, snapshotEveryEvents: options.snapshotEveryEvents)
+                            snapshotWarnings: start.warnings, snapshotEveryEvents: options.snapshotEveryEvents,
+                            retention: options.snapshotRetention, timeIndexChunkEvents: options.snapshotTimeIndexChunkEvents)
     }
 
     /// What opening cut from a torn tail, if anything.

@@ -1,140 +1,128 @@
 import Foundation
 import LedgerDomain
+import LedgerEngine
 import LedgerLog
 
-/// Snapshot files of the decider's state, so that opening a ledger replays only the log's tail.
-///
-/// `DIR/snapshots/snapshot-<position, 20 digits>.bin`, all integers little-endian:
-///
-/// ```
-/// offset  size  field
-///      0     4  magic "LSNP"
-///      4     4  format version (u32, SnapshotFile.formatVersion)
-///      8     8  position: the last log position the state includes (u64)
-///     16    32  the log's chain hash at that position (the batch head's hash)
-///     48     4  decider version (u32, SnapshotFile.deciderVersion)
-///     52     8  payload length in bytes (u64)
-///     60     n  payload: one zstd frame of DomainState.snapshotBytes()
-///   60+n     4  CRC-32C of bytes 0 ..< 60+n (u32)
-/// ```
-///
-/// A snapshot is only a shortcut: it is used when its CRC, versions and chain hash (against
-/// the log at its position) all check out, else skipped with a warning, and the log decides.
-enum SnapshotFile {
-    static let magic: [UInt8] = Array("LSNP".utf8)
-    static let formatVersion: UInt32 = 1
-    /// The rules and state layout the payload was made by: a change to what `DomainState`
-    /// holds or means bumps it, so that old snapshots are skipped instead of misread.
-    static let deciderVersion: UInt32 = 1
-    static let headerBytes = 60
-    static let checksumBytes = 4
-    /// A guard against absurd declared sizes in a damaged file (the CRC catches those first).
-    static let payloadBytesMax = 1 << 34
-    static let namePrefix = "snapshot-"
-    static let nameSuffix = ".bin"
-    static let positionDigits = 20
-    /// How many snapshot files are kept after a new one is written (the older are removed).
-    static let keptCount = 3
-
-    static func name(position: UInt64) -> String {
-        let digits = String(position)
-        return namePrefix + String(repeating: "0", count: positionDigits - digits.count) + digits + nameSuffix
-    }
-
-    /// The position a snapshot file name states, or nil for any other name.
-    static func position(ofName name: String) -> UInt64? {
-        guard name.hasPrefix(namePrefix), name.hasSuffix(nameSuffix) else { return nil }
-        let digits = name.utf8.dropFirst(namePrefix.utf8.count).dropLast(nameSuffix.utf8.count)
-        guard digits.count == positionDigits, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return UInt64(String(decoding: digits, as: UTF8.self))
-    }
-
-    /// The whole file for a state at `head`.
-    static func encode(head: LogHead, state: DomainState) throws -> [UInt8] {
-        try encode(head: head, stateBytes: state.snapshotBytes())
-    }
-
-    /// The whole file for `stateBytes` (``DomainState/snapshotBytes()``) at `head`.
-    static func encode(head: LogHead, stateBytes: [UInt8]) throws -> [UInt8] {
-        let payload = try stateBytes.withUnsafeBytes { try ZstdFrame.compress($0) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(headerBytes + payload.count + checksumBytes)
-        bytes.append(contentsOf: magic)
-        appendLittleEndian(formatVersion, to: &bytes)
-        appendLittleEndian(head.position, to: &bytes)
-        bytes.append(contentsOf: head.chainHash)
-        appendLittleEndian(deciderVersion, to: &bytes)
-        appendLittleEndian(UInt64(payload.count), to: &bytes)
-        precondition(bytes.count == headerBytes, "snapshot header layout")
-        bytes.append(contentsOf: payload)
-        appendLittleEndian(bytes.withUnsafeBytes { CRC32C.checksum($0) }, to: &bytes)
-        return bytes
-    }
-
-    /// What a snapshot file holds once its framing checks out.
-    struct Contents {
-        var head: LogHead
-        var payload: [UInt8]
-    }
-
-    /// Checks the framing (length, CRC, magic, versions) and decompresses the payload; the
-    /// reason it is unusable otherwise.
-    static func decode(_ bytes: [UInt8]) -> Result<Contents, SnapshotFileProblem> {
-        bytes.withUnsafeBytes { file in
-            guard file.count >= headerBytes + checksumBytes else {
-                return .failure(.init(offset: 0, reason: "\(file.count) bytes is shorter than a header and checksum"))
-            }
-            let checksumOffset = file.count - checksumBytes
-            let stored = file.loadUnaligned(fromByteOffset: checksumOffset, as: UInt32.self).littleEndian
-            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: file[..<checksumOffset]))
-            guard stored == computed else {
-                return .failure(.init(offset: checksumOffset, reason: "CRC-32C \(hex(stored)) stored, \(hex(computed)) computed"))
-            }
-            guard file[0..<4].elementsEqual(magic) else { return .failure(.init(offset: 0, reason: "no LSNP magic")) }
-            let version = file.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian
-            guard version == formatVersion else {
-                return .failure(.init(offset: 4, reason: "format version \(version), this build reads \(formatVersion)"))
-            }
-            let position = file.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
-            let chainHash = Array(file[16..<48])
-            let decider = file.loadUnaligned(fromByteOffset: 48, as: UInt32.self).littleEndian
-            guard decider == deciderVersion else {
-                return .failure(.init(offset: 48, reason: "decider version \(decider), this build decides with \(deciderVersion)"))
-            }
-            let payloadBytes = file.loadUnaligned(fromByteOffset: 52, as: UInt64.self).littleEndian
-            guard payloadBytes == UInt64(checksumOffset - headerBytes) else {
-                return .failure(.init(offset: 52, reason: "payload length \(payloadBytes), the file holds \(checksumOffset - headerBytes)"))
-            }
-            let frame = UnsafeRawBufferPointer(rebasing: file[headerBytes..<checksumOffset])
-            switch ZstdFrame.decompress(frame, contentBytesMax: payloadBytesMax) {
-            case .success(let payload):
-                return .success(Contents(head: LogHead(position: position, chainHash: chainHash), payload: payload))
-            case .failure(let problem):
-                return .failure(.init(offset: headerBytes, reason: problem.reason))
-            }
-        }
-    }
-
-    private static func appendLittleEndian<Value: FixedWidthInteger>(_ value: Value, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    private static func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
-    }
+/// The sections the EVENTS.md domain pack writes into snapshot files (the container is the
+/// engine's `SnapshotFile`, docs/FORMAT.md part 3), and the versions of the code that made them.
+extension SnapshotSectionKind {
+    /// Every worker balance (`ReadModels.balanceSnapshotBytes()`), read alone by balance queries.
+    static let balances = SnapshotSectionKind(rawValue: 16, name: "balances")
+    /// Every other read model but the history lists (`ReadModels.stateSnapshotBytes()`).
+    static let readModels = SnapshotSectionKind(rawValue: 17, name: "read models")
 }
 
-/// Why a snapshot file is unusable: the offset in the file and the reason.
-struct SnapshotFileProblem: Error, CustomStringConvertible {
-    var offset: Int
-    var reason: String
-    var description: String { "offset \(offset): \(reason)" }
+enum SnapshotVersions {
+    /// The rules and state layout of the decider: a change to what `DomainState` holds or
+    /// means bumps it, so that old snapshots are skipped instead of misread.
+    static let decider: UInt32 = 1
+    /// The projectors' logic and state layout (balances and the other read models).
+    static var readModels: UInt32 { ReadModels.snapshotStateVersion }
+    static var timeIndex: UInt32 { TimeIndex.version }
+
+    static func current(_ kind: SnapshotSectionKind) -> UInt32? {
+        switch kind {
+        case .decider: decider
+        case .balances, .readModels: readModels
+        case .timeIndex: timeIndex
+        default: nil
+        }
+    }
 }
 
 extension LedgerLayout {
-    /// `DIR/snapshots`: snapshot files of the decider's state (derived, safe to delete).
+    /// `DIR/snapshots`: snapshot files (derived data, safe to delete).
     var snapshotsDirectory: String { directory + "/snapshots" }
+}
+
+/// The snapshot files of a ledger and what each is worth against the log.
+struct SnapshotCatalog {
+    /// One file named like a snapshot.
+    struct Entry {
+        var path: String
+        /// The position its name states.
+        var position: UInt64
+        /// Its checked header, or why it is unusable as a whole.
+        var header: Result<SnapshotHeader, SnapshotFileProblem>
+    }
+
+    let reader: LogReader
+    let durableHead: LogHead
+    /// Newest first.
+    let entries: [Entry]
+    private var chainHashes: [UInt64: [UInt8]?] = [:]
+
+    /// Lists and reads the headers of the snapshot files of `layout`. Without `durableHead`
+    /// (a reader beside a writer), the log's head is read after the listing, so that a
+    /// snapshot the writer just took is not beyond it.
+    init(layout: LedgerLayout, reader: LogReader, durableHead: LogHead?) throws {
+        self.reader = reader
+        let directory = layout.snapshotsDirectory
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        entries = names.compactMap { name -> Entry? in
+            guard let position = SnapshotFile.position(ofName: name) else { return nil }
+            let path = directory + "/" + name
+            return Entry(path: path, position: position, header: SnapshotFile.readHeader(path: path))
+        }.sorted { $0.position > $1.position }
+        self.durableHead = try durableHead ?? reader.head()
+    }
+
+    /// The header of `entry` when it checks out against the log: framing, the name's position,
+    /// at or before the durable head, and the chain hash the log stores at that position.
+    mutating func checked(_ entry: Entry) -> Result<SnapshotHeader, SnapshotFileProblem> {
+        let header: SnapshotHeader
+        switch entry.header {
+        case .success(let read): header = read
+        case .failure(let problem): return .failure(problem)
+        }
+        guard header.head.position == entry.position else {
+            return .failure(.init(offset: 8, reason: "the header says position \(header.head.position), the name \(entry.position)"))
+        }
+        guard entry.position <= durableHead.position else {
+            return .failure(.init(offset: 8, reason: "position \(entry.position) is beyond the log's head \(durableHead.position)"))
+        }
+        let logHash: [UInt8]?
+        do {
+            logHash = try chainHash(at: entry.position)
+        } catch {
+            return .failure(.init(offset: 16, reason: "the log's chain hash at \(entry.position) cannot be read: \(error)"))
+        }
+        guard let logHash else {
+            return .failure(.init(offset: 8, reason: "position \(entry.position) is not the end of a batch in the log"))
+        }
+        guard logHash == header.head.chainHash else {
+            return .failure(.init(offset: 16, reason: "its chain hash differs from the log's at position \(entry.position)"))
+        }
+        return .success(header)
+    }
+
+    /// Whether `header` has `kinds`, each made by this build's version: nil when it has,
+    /// else the reason (a section of another version means its projector changed and is
+    /// rebuilt from the log).
+    static func missing(_ kinds: [SnapshotSectionKind], in header: SnapshotHeader) -> String? {
+        for kind in kinds {
+            guard let section = header.section(kind) else {
+                return "it has no \(kind) section (format \(header.formatVersion))"
+            }
+            let current = SnapshotVersions.current(kind)!
+            guard section.version == current else {
+                return "its \(kind) section was made by version \(section.version), this build's is \(current)"
+            }
+        }
+        return nil
+    }
+
+    /// The chain hash the log stores for the batch ending at `position`, nil when no batch ends there.
+    private mutating func chainHash(at position: UInt64) throws -> [UInt8]? {
+        if position == 0 { return LogHead.empty.chainHash }
+        if let known = chainHashes[position] { return known }
+        var found: [UInt8]? = nil
+        try reader.forEach(from: position, through: position, batchEnd: { head in
+            if head.position == position { found = head.chainHash }
+        }, { _ in })
+        chainHashes[position] = found
+        return found
+    }
 }
 
 /// The decider state an open starts from: a snapshot's, or the empty one.
@@ -146,68 +134,42 @@ struct SnapshotStart {
 
     /// The newest snapshot in `layout` that checks out against the log, read through
     /// `reader`, at or before `durableHead`; each one skipped adds a warning.
-    static func load(layout: LedgerLayout, reader: LogReader, durableHead: LogHead) -> SnapshotStart {
+    static func load(layout: LedgerLayout, reader: LogReader, durableHead: LogHead) throws -> SnapshotStart {
         var start = SnapshotStart()
-        let directory = layout.snapshotsDirectory
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return start }
-        let candidates = names.compactMap { name in SnapshotFile.position(ofName: name).map { (name, $0) } }
-            .sorted { $0.1 > $1.1 }
-        for (name, position) in candidates {
-            let path = directory + "/" + name
-            switch check(path: path, position: position, reader: reader, durableHead: durableHead) {
+        var catalog = try SnapshotCatalog(layout: layout, reader: reader, durableHead: durableHead)
+        for entry in catalog.entries {
+            switch decider(of: entry, catalog: &catalog) {
             case .success(let state):
                 start.state = state
-                start.position = position
+                start.position = entry.position
                 return start
             case .failure(let problem):
-                start.warnings.append("snapshot \(path) skipped: \(problem)")
+                start.warnings.append("snapshot \(entry.path) skipped: \(problem)")
             }
         }
         return start
     }
 
-    private static func check(path: String, position: UInt64, reader: LogReader, durableHead: LogHead) -> Result<DomainState, SnapshotFileProblem> {
-        guard position <= durableHead.position else {
-            return .failure(.init(offset: 0, reason: "position \(position) is beyond the log's head \(durableHead.position)"))
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(.init(offset: 0, reason: "cannot be read"))
-        }
-        let contents: SnapshotFile.Contents
-        switch SnapshotFile.decode([UInt8](data)) {
-        case .success(let decoded): contents = decoded
+    static func decider(of entry: SnapshotCatalog.Entry, catalog: inout SnapshotCatalog) -> Result<DomainState, SnapshotFileProblem> {
+        let header: SnapshotHeader
+        switch catalog.checked(entry) {
+        case .success(let checked): header = checked
         case .failure(let problem): return .failure(problem)
         }
-        guard contents.head.position == position else {
-            return .failure(.init(offset: 8, reason: "the header says position \(contents.head.position), the name \(position)"))
+        if let missing = SnapshotCatalog.missing([.decider], in: header) {
+            return .failure(.init(offset: 0, reason: missing))
         }
-        let logHash: [UInt8]?
-        do {
-            logHash = try chainHash(at: position, reader: reader)
-        } catch {
-            return .failure(.init(offset: 16, reason: "the log's chain hash at \(position) cannot be read: \(error)"))
+        let offset = Int(header.section(.decider)!.offset)
+        switch header.content(of: .decider) {
+        case .success(let bytes):
+            do {
+                return .success(try bytes.withUnsafeBytes { try DomainState(snapshotBytes: $0) })
+            } catch {
+                return .failure(.init(offset: offset, reason: "decider section: \(error)"))
+            }
+        case .failure(let problem):
+            return .failure(problem)
         }
-        guard let logHash else {
-            return .failure(.init(offset: 8, reason: "position \(position) is not the end of a batch in the log"))
-        }
-        guard logHash == contents.head.chainHash else {
-            return .failure(.init(offset: 16, reason: "its chain hash differs from the log's at position \(position)"))
-        }
-        do {
-            return .success(try contents.payload.withUnsafeBytes { try DomainState(snapshotBytes: $0) })
-        } catch {
-            return .failure(.init(offset: SnapshotFile.headerBytes, reason: "payload: \(error)"))
-        }
-    }
-
-    /// The chain hash the log stores for the batch ending at `position`, or nil when no batch ends there.
-    private static func chainHash(at position: UInt64, reader: LogReader) throws -> [UInt8]? {
-        if position == 0 { return LogHead.empty.chainHash }
-        var found: [UInt8]? = nil
-        try reader.forEach(from: position, through: position, batchEnd: { head in
-            if head.position == position { found = head.chainHash }
-        }, { _ in })
-        return found
     }
 }
 
@@ -217,18 +179,29 @@ public struct SnapshotTaken: Sendable, Equatable {
     public var head: LogHead
     /// The snapshot file.
     public var path: String
-    /// The file's size in bytes (header, compressed payload, checksum).
+    /// The file's size in bytes (header, section table, compressed sections).
     public var fileBytes: Int
-    /// The state's uncompressed size in bytes.
+    /// The decider's state, uncompressed, in bytes.
     public var stateBytes: Int
+    /// The read models' state (balances and the other read models), uncompressed, in bytes.
+    public var readModelBytes: Int
+    /// Where the read models were folded from: the previous snapshot's position (0: the log's start).
+    public var readModelsFrom: UInt64
+    /// Why the read models were folded from the log's start although older snapshots exist
+    /// (damaged, or made by another version of the projectors); nil otherwise.
+    public var rebuildReason: String?
+    /// The snapshot files the retention policy removed.
+    public var removed: [String]
 }
 
 extension LedgerWriter {
-    /// Writes a snapshot of the decider's state at the durable head. Waits for staged events
-    /// to become durable so that the state and the head agree (the durable head is always a
-    /// batch end). The file is written atomically (temporary file, fsync, rename, directory
-    /// fsync); only the newest `SnapshotFile.keptCount` are kept. Appends go on meanwhile:
-    /// the lock is held only to copy the state.
+    /// Writes a snapshot at the durable head: the decider's state, and the read models folded
+    /// from the newest snapshot that has them (or from the log's start) through the same head,
+    /// with the time index of the log. Waits for staged events to become durable so that the
+    /// state and the head agree (the durable head is always a batch end). The file is written
+    /// atomically (temporary file, fsync, rename, directory fsync); then the retention policy
+    /// (``LedgerOptions/snapshotRetention``) removes older files. Appends go on meanwhile: the
+    /// lock is held only to copy the decider's state.
     @discardableResult
     public func snapshot() throws -> SnapshotTaken {
         var taken: (state: DomainState, head: LogHead)? = nil
@@ -243,17 +216,54 @@ extension LedgerWriter {
         }
         let (state, head) = taken!
         let layout = LedgerLayout(directory: directory)
+        let reader = try LogReader(directory: layout.logDirectory)
+        let projection = try ProjectionStart.find(
+            layout: layout, reader: reader, durableHead: head, target: .end,
+            sections: [.balances, .readModels, .timeIndex])
+        var models = projection.models ?? ReadModels(asOf: .end, keepsHistories: false)
+        var index = projection.timeIndex ?? TimeIndex(chunkEvents: timeIndexChunkEvents)
+        try reader.forEach(from: projection.position + 1, through: head.position) { view in
+            let (event, effect) = try LedgerCodec.decode(view)
+            models.fold(RecordedEvent(position: view.position, event: event, effect: effect))
+            index.add(position: view.position, at: view.at)
+        }
+        precondition(index.lastPosition == head.position, "the time index covers the log through the snapshot's head")
         let stateBytes = state.snapshotBytes()
-        let bytes = try SnapshotFile.encode(head: head, stateBytes: stateBytes)
+        let balanceBytes = models.balanceSnapshotBytes()
+        let readModelBytes = models.stateSnapshotBytes()
+        let bytes = try SnapshotFile.encode(
+            head: head, latestAt: index.latestAt ?? .min,
+            sections: [
+                SnapshotSection(kind: .decider, version: SnapshotVersions.decider, content: stateBytes),
+                SnapshotSection(kind: .balances, version: SnapshotVersions.readModels, content: balanceBytes),
+                SnapshotSection(kind: .readModels, version: SnapshotVersions.readModels, content: readModelBytes),
+                SnapshotSection(kind: .timeIndex, version: SnapshotVersions.timeIndex, content: index.encoded()),
+            ])
         let name = SnapshotFile.name(position: head.position)
-        try SnapshotFileWriter.writeAtomically(bytes, directory: layout.snapshotsDirectory, name: name)
-        SnapshotFileWriter.removeAllButNewest(SnapshotFile.keptCount, in: layout.snapshotsDirectory)
+        do {
+            try SnapshotFileWriter.writeAtomically(bytes, directory: layout.snapshotsDirectory, name: name)
+        } catch let error as SnapshotWriteError {
+            throw LedgerError.file(path: error.path, reason: error.reason)
+        }
+        let removed = Self.applyRetention(retention, in: layout.snapshotsDirectory)
         lock.withLock { newestSnapshotPosition = max(newestSnapshotPosition, head.position) }
-        return SnapshotTaken(head: head, path: layout.snapshotsDirectory + "/" + name, fileBytes: bytes.count, stateBytes: stateBytes.count)
+        return SnapshotTaken(
+            head: head, path: layout.snapshotsDirectory + "/" + name, fileBytes: bytes.count,
+            stateBytes: stateBytes.count, readModelBytes: balanceBytes.count + readModelBytes.count,
+            readModelsFrom: projection.position, rebuildReason: projection.rebuildReason, removed: removed)
     }
-}
 
-extension LedgerWriter {
+    /// Removes what `retention` does not keep; returns the removed file names.
+    static func applyRetention(_ retention: SnapshotRetention, in directory: String) -> [String] {
+        let before = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        retention.apply(in: directory) { path in
+            guard case .success(let header) = SnapshotFile.readHeader(path: path) else { return nil }
+            return .some(header.latestAt.map { Int64(Timestamp(microseconds: $0).period.ordinal) })
+        }
+        let after = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        return before.subtracting(after).filter { SnapshotFile.position(ofName: $0) != nil }.sorted()
+    }
+
     /// Takes a snapshot when ``LedgerOptions/snapshotEveryEvents`` events were appended
     /// since the newest one; called after events became durable. One at a time: an appender
     /// that finds one running goes on (the next append checks again).
@@ -268,59 +278,5 @@ extension LedgerWriter {
         guard due else { return }
         defer { lock.withLock { automaticSnapshotRunning = false } }
         try snapshot()
-    }
-}
-
-/// Durable file writes with POSIX calls (Foundation's atomic write does not fsync).
-enum SnapshotFileWriter {
-    static func writeAtomically(_ bytes: [UInt8], directory: String, name: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw LedgerError.file(path: directory, reason: "cannot create the snapshots directory: \(error.localizedDescription)")
-        }
-        let finalPath = directory + "/" + name
-        let temporaryPath = directory + "/.\(name).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
-        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure(temporaryPath, "open") }
-        var written = 0
-        var problem: LedgerError? = nil
-        bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    problem = failure(temporaryPath, "write")
-                    return
-                }
-                written += result
-            }
-        }
-        if problem == nil && fsync(descriptor) != 0 { problem = failure(temporaryPath, "fsync") }
-        close(descriptor)
-        if let problem {
-            unlink(temporaryPath)
-            throw problem
-        }
-        guard rename(temporaryPath, finalPath) == 0 else {
-            let renameProblem = failure(temporaryPath, "rename to \(finalPath)")
-            unlink(temporaryPath)
-            throw renameProblem
-        }
-        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryDescriptor >= 0 else { throw failure(directory, "open directory") }
-        defer { close(directoryDescriptor) }
-        guard fsync(directoryDescriptor) == 0 else { throw failure(directory, "fsync directory") }
-    }
-
-    /// Removes older snapshot files; a failure only leaves an extra file behind.
-    static func removeAllButNewest(_ keptCount: Int, in directory: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let snapshots = names.filter { SnapshotFile.position(ofName: $0) != nil }.sorted(by: >)
-        for name in snapshots.dropFirst(keptCount) { unlink(directory + "/" + name) }
-    }
-
-    private static func failure(_ path: String, _ operation: String) -> LedgerError {
-        .file(path: path, reason: "\(operation) failed: \(String(cString: strerror(errno)))")
     }
 }

@@ -13,7 +13,7 @@ public struct BalanceFold: Sendable {
     /// The filter: which appended events this fold takes into account.
     public let asOf: AsOf
     /// The position of the last event offered to `fold` (folded or skipped), 0 before any.
-    public private(set) var lastPosition: UInt64 = 0
+    public internal(set) var lastPosition: UInt64 = 0
     var table = BalanceTable()
 
     /// An empty fold of the events `asOf` selects.

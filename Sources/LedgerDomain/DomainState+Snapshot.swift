@@ -223,6 +223,27 @@ struct SnapshotWriter {
         name(key.tenant)
         name(key.id)
     }
+
+    /// A presence flag: 1 when the optional field that follows is there, else 0.
+    mutating func flag(_ isPresent: Bool) { byte(isPresent ? 1 : 0) }
+
+    /// A presence flag, then the name when present.
+    mutating func optionalName(_ value: Name?) {
+        flag(value != nil)
+        if let value { name(value) }
+    }
+
+    /// A presence flag, then the zigzag number when present.
+    mutating func optionalSigned(_ value: Int64?) {
+        flag(value != nil)
+        if let value { signed(value) }
+    }
+
+    /// A presence flag, then the enum's raw byte when present.
+    mutating func optionalEnumeration<Value: RawRepresentable<UInt8>>(_ value: Value?) {
+        flag(value != nil)
+        if let value { byte(value.rawValue) }
+    }
 }
 
 /// Reads snapshot fields, throwing at the first malformed one.
@@ -289,6 +310,16 @@ struct SnapshotReader {
         return Name(String(decoding: text, as: UTF8.self))
     }
 
+    /// A name that must come strictly after `previous` (the keys of one table, sorted by bytes).
+    mutating func name(after previous: Name?, _ field: String) throws(SnapshotError) -> Name {
+        let start = offset
+        let name = try name(field)
+        if let previous, !(previous < name) {
+            throw SnapshotError(offset: start, reason: "\(field) \(name) is not after \(previous)")
+        }
+        return name
+    }
+
     /// A (tenant, id) key, which must come strictly after `previous`.
     mutating func key(after previous: TenantScopedName?) throws(SnapshotError) -> TenantScopedName {
         let start = offset
@@ -306,5 +337,30 @@ struct SnapshotReader {
             throw SnapshotError(offset: start, reason: "\(field) \(raw) is unknown")
         }
         return value
+    }
+
+    /// A presence flag: exactly 0 or 1, so that one value has one encoding.
+    mutating func flag(_ field: String) throws(SnapshotError) -> Bool {
+        let start = offset
+        switch try byte(field) {
+        case 0: return false
+        case 1: return true
+        case let other: throw SnapshotError(offset: start, reason: "\(field) presence flag \(other) is neither 0 nor 1")
+        }
+    }
+
+    /// A presence flag, then the name when present.
+    mutating func optionalName(_ field: String) throws(SnapshotError) -> Name? {
+        try flag(field) ? try name(field) : nil
+    }
+
+    /// A presence flag, then the zigzag number when present.
+    mutating func optionalSigned(_ field: String) throws(SnapshotError) -> Int64? {
+        try flag(field) ? try signed(field) : nil
+    }
+
+    /// A presence flag, then the enum's raw byte when present.
+    mutating func optionalEnumeration<Value: RawRepresentable<UInt8>>(_ type: Value.Type, _ field: String) throws(SnapshotError) -> Value? {
+        try flag(field) ? try enumeration(type, field) : nil
     }
 }

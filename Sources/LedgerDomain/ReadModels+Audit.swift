@@ -99,7 +99,8 @@ extension TenantReadModels {
                 targetParts: target))
     }
 
-    /// The audit entries that match `filter`, in log order.
+    /// The audit entries that match `filter`, in log order; none when the models do not keep
+    /// histories (`auditCount` still counts the folded events).
     public func auditTrail(_ filter: AuditFilter = AuditFilter()) -> [AuditEntry] {
         auditList.filter(filter.matches)
     }

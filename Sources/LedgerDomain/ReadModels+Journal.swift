@@ -85,6 +85,7 @@ extension TenantReadModels {
         guard amountCents != 0 else { return }
         journalTable[debit, default: 0] -= amountCents
         journalTable[credit, default: 0] += amountCents
+        guard keepsHistories else { return }
         transferList.append(
             JournalTransfer(
                 position: recorded.position, at: recorded.event.at, debit: debit, credit: credit,
@@ -104,6 +105,6 @@ extension TenantReadModels {
         journalTable[account]
     }
 
-    /// Every transfer, in log order.
+    /// Every transfer, in log order; empty when the models do not keep histories.
     public var journalTransfers: [JournalTransfer] { transferList }
 }

@@ -17,7 +17,8 @@ public struct OrderView: Sendable, Hashable {
     public var submissions: Int64?
     /// Free text; `""` when placed with an empty title, nil when `order.placed` is not folded.
     public var title: String?
-    /// Every folded `order.*` and `job.assigned` event naming this order, in log order.
+    /// Every folded `order.*` and `job.assigned` event naming this order, in log order; empty
+    /// when the models do not keep histories (`ReadModels.keepsHistories`).
     public var history: [OrderHistoryEntry]
 
     public init(order: Name, status: OrderStatus) {
@@ -94,7 +95,8 @@ extension TenantReadModels {
         case .orderCancelled(let cancelled, _): (order, status) = (cancelled, .cancelled)
         default: return
         }
-        orderTable[order, default: OrderView(order: order, status: status)].fold(recorded, status: status)
+        orderTable[order, default: OrderView(order: order, status: status)]
+            .fold(recorded, status: status, keepsHistory: keepsHistories)
     }
 
     /// Every order, sorted by order id.
@@ -143,9 +145,10 @@ extension OrderFields {
 }
 
 extension OrderView: OrderFields {
-    mutating func fold(_ recorded: RecordedEvent, status: OrderStatus) {
+    mutating func fold(_ recorded: RecordedEvent, status: OrderStatus, keepsHistory: Bool) {
         self.status = status
         setFields(from: recorded.event.data)
+        guard keepsHistory else { return }
         history.append(
             OrderHistoryEntry(
                 position: recorded.position, at: recorded.event.at, actor: recorded.event.actor,

@@ -45,18 +45,27 @@ public enum AsOf: Sendable, Hashable {
 ///     for balance in acme.balances() { print(balance.worker, balance.availableCents) }
 /// }
 /// ```
+///
+/// Models that only answer figures (snapshots, and queries that start from one) fold with
+/// `keepsHistories: false`: the lists that grow by one entry per event (the audit trail, each
+/// order's history, the journal's transfers) stay empty; every other figure is the same.
 public struct ReadModels: Sendable {
     /// The filter: which appended events this fold takes into account.
     public let asOf: AsOf
+    /// Whether folding appends to the history lists: the audit trail, each order's history and
+    /// the journal's transfers. When false they stay empty (`auditCount` still counts).
+    public let keepsHistories: Bool
     /// The position of the last event offered to `fold` (folded or skipped), 0 before any.
-    public private(set) var lastPosition: UInt64 = 0
+    public internal(set) var lastPosition: UInt64 = 0
     /// Index of each tenant's models in `tenantModels`, so that folding mutates them in place.
     var tenantIndexes: [Name: Int] = [:]
     var tenantModels: [TenantReadModels] = []
 
-    /// Empty read models that will fold the events `asOf` selects.
-    public init(asOf: AsOf = .end) {
+    /// Empty read models that will fold the events `asOf` selects, with the history lists
+    /// unless `keepsHistories` is false.
+    public init(asOf: AsOf = .end, keepsHistories: Bool = true) {
         self.asOf = asOf
+        self.keepsHistories = keepsHistories
     }
 
     /// Folds the next appended event of the log; skips it when the as-of filter excludes it.
@@ -71,7 +80,7 @@ public struct ReadModels: Sendable {
             index = existing
         } else {
             index = tenantModels.count
-            tenantModels.append(TenantReadModels(tenant: tenant, asOf: asOf))
+            tenantModels.append(TenantReadModels(tenant: tenant, asOf: asOf, keepsHistories: keepsHistories))
             tenantIndexes[tenant] = index
         }
         tenantModels[index].fold(recorded)
@@ -96,6 +105,9 @@ public struct TenantReadModels: Sendable {
     public let tenant: Name
     /// The as-of time T of a fold `.time(T)`, nil otherwise.
     public let asOfTime: Timestamp?
+    /// Whether the audit trail, the orders' histories and the journal's transfers are kept
+    /// (`ReadModels.keepsHistories`); when false they are empty.
+    public let keepsHistories: Bool
     /// The number of this tenant's events that were folded (its audit trail's length).
     public internal(set) var auditCount: Int = 0
     /// The latest business time among this tenant's folded events.
@@ -113,8 +125,9 @@ public struct TenantReadModels: Sendable {
     var transferList: [JournalTransfer] = []
     var auditList: [AuditEntry] = []
 
-    init(tenant: Name, asOf: AsOf) {
+    init(tenant: Name, asOf: AsOf, keepsHistories: Bool) {
         self.tenant = tenant
+        self.keepsHistories = keepsHistories
         if case .time(let time) = asOf {
             asOfTime = time
         } else {
@@ -131,7 +144,7 @@ public struct TenantReadModels: Sendable {
         let event = recorded.event
         auditCount += 1
         if latestAt < event.at { latestAt = event.at }
-        foldAudit(recorded)
+        if keepsHistories { foldAudit(recorded) }
         if let (worker, movement) = BalanceMovement.of(event, effect: recorded.effect) {
             foldBalance(worker: worker, movement: movement)
         }

@@ -55,6 +55,7 @@ extension LedgerCommand {
             for (line, refusal) in summary.refusals.prefix(3) { print("   line \(line): \(refusal)") }
 
             let reader = try LedgerReader(directory: directory)
+            reader.usesSnapshots = false  // the demo measures a replay of the whole log
             let statistics = try reader.statistics()
             let perEvent = Double(statistics.bytesOnDisk) / Double(max(statistics.recordCount, 1))
             let jsonPerEvent = Double(generated.count) / Double(max(events, 1))

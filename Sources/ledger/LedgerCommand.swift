@@ -15,7 +15,7 @@ struct LedgerCommand: ParsableCommand {
         subcommands: [
             Init.self, Import.self, Append.self, Verify.self, Stats.self, Export.self,
             Balance.self, Invoice.self, Order.self, Invitations.self, Subscription.self, Audit.self,
-            Journal.self, Dump.self, Replay.self, Project.self, Snapshot.self, Generate.self, Demo.self,
+            Journal.self, Dump.self, Replay.self, Project.self, Snapshot.self, Snapshots.self, Generate.self, Demo.self,
         ]
     )
 }

@@ -12,11 +12,13 @@ extension LedgerCommand {
 
         func run() throws {
             try reportingFailures {
-                let (_, tenants) = try query.load()
+                // The fast path: the balances section of a snapshot, then only money fields.
+                let fold = try query.loadBalances()
                 var rows = Rows(["tenant", "worker", "available_cents", "pending_cents", "total_earned_cents"])
+                let tenants = query.tenant.map { [Name($0)] } ?? fold.tenants
                 for tenant in tenants {
-                    for balance in tenant.balances() where worker.map({ Name($0) == balance.worker }) ?? true {
-                        rows.append([Cell(tenant.tenant), Cell(balance.worker), .cents(balance.availableCents),
+                    for balance in fold.balances(tenant: tenant) where worker.map({ Name($0) == balance.worker }) ?? true {
+                        rows.append([Cell(tenant), Cell(balance.worker), .cents(balance.availableCents),
                                      .cents(balance.pendingCents), .cents(balance.totalEarnedCents)])
                     }
                 }
@@ -72,7 +74,7 @@ extension LedgerCommand {
 
         func run() throws {
             try reportingFailures {
-                let (_, tenants) = try query.load()
+                let (_, tenants) = try query.load(includeHistories: order != nil)
                 var rows = Rows(["tenant", "order", "state", "client", "manager", "writer", "fee_cents",
                                  "price_cents", "submissions", "title"])
                 var history = Rows(["position", "at", "actor", "type", "details"])
@@ -195,7 +197,7 @@ extension LedgerCommand {
 
         func run() throws {
             try reportingFailures {
-                let (_, tenants) = try query.load()
+                let (_, tenants) = try query.load(includeHistories: true)
                 var filter = AuditFilter()
                 if let actor { filter.actor = Name(actor) }
                 if let type { filter.type = EventType(name: type) }
@@ -227,7 +229,7 @@ extension LedgerCommand {
 
         func run() throws {
             try reportingFailures {
-                let (_, tenants) = try query.load()
+                let (_, tenants) = try query.load(includeHistories: transfers)
                 if transfers {
                     var rows = Rows(["tenant", "position", "at", "debit", "credit", "amount_cents"])
                     for tenant in tenants {

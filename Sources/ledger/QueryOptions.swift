@@ -21,6 +21,9 @@ struct QueryOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Flag(name: .customLong("no-snapshots"), help: "Fold from the log's start instead of the newest snapshot before the as-of point (same answer, slower).")
+    var noSnapshots = false
+
     @Flag(name: .long, help: "Print CSV.")
     var csv = false
 
@@ -42,15 +45,34 @@ struct QueryOptions: ParsableArguments {
 
     var format: RowFormat { json ? .json : csv ? .csv : .table }
 
-    /// Folds the read models and returns the tenants asked for, in order.
-    func load() throws -> (ReadModels, [TenantReadModels]) {
-        let reader = try LedgerReader(directory: directory)
-        let models = try reader.readModels(asOf: asOf)
+    /// Folds the read models and returns the tenants asked for, in order. Without histories
+    /// (audit trail, order histories, journal transfers) the fold starts from the newest
+    /// snapshot before the as-of point; with them, from the log's start.
+    func load(includeHistories: Bool = false) throws -> (ReadModels, [TenantReadModels]) {
+        let reader = try openReader()
+        let models = try reader.readModels(asOf: asOf, includeHistories: includeHistories)
+        for warning in reader.lastFold.warnings { Terminal.warning(warning) }
         if let tenant {
             guard let found = models.tenant(Name(tenant)) else { return (models, []) }
             return (models, [found])
         }
         return (models, models.tenants.compactMap { models.tenant($0) })
+    }
+}
+
+extension QueryOptions {
+    func openReader() throws -> LedgerReader {
+        let reader = try LedgerReader(directory: directory)
+        reader.usesSnapshots = !noSnapshots
+        return reader
+    }
+
+    /// The balances fast path, from the newest snapshot's balances before the as-of point.
+    func loadBalances() throws -> BalanceFold {
+        let reader = try openReader()
+        let (fold, _) = try reader.balances(asOf: asOf)
+        for warning in reader.lastFold.warnings { Terminal.warning(warning) }
+        return fold
     }
 }
 

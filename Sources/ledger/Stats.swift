@@ -18,11 +18,15 @@ extension LedgerCommand {
             try reportingFailures {
                 let reader = try LedgerReader(directory: directory)
                 let statistics = try reader.statistics()
-                var tenants = Set<Name>()
-                try reader.forEachEvent { tenants.insert($0.event.tenant) }
+                // From the newest snapshot's read models and the log's tail.
+                let tenants = try reader.readModels(includeHistories: false).tenants
                 let events = statistics.recordCount
                 let bytesPerEvent = events > 0 ? Double(statistics.bytesOnDisk) / Double(events) : 0
                 let ratio = statistics.bytesOnDisk > 0 ? Double(statistics.uncompressedBytes) / Double(statistics.bytesOnDisk) : 0
+                let snapshots = try reader.snapshotStatuses()
+                let usable = snapshots.filter { $0.problem == nil }
+                let snapshotBytes = snapshots.reduce(0) { $0 + ($1.fileBytes ?? 0) }
+                let newest = usable.first
                 if output.json {
                     print(JSONText.object([
                         ("events", String(events)),
@@ -35,6 +39,11 @@ extension LedgerCommand {
                         ("compression_ratio", String(format: "%.2f", ratio)),
                         ("head_position", String(statistics.head.position)),
                         ("head_chain_hash", JSONText.string(Format.hex(statistics.head.chainHash))),
+                        ("snapshots", String(snapshots.count)),
+                        ("snapshots_bad", String(snapshots.count - usable.count)),
+                        ("snapshot_bytes", String(snapshotBytes)),
+                        ("newest_snapshot_position", newest.map { String($0.position) } ?? "null"),
+                        ("events_after_newest_snapshot", String(statistics.head.position - (newest?.position ?? 0))),
                     ]))
                 } else {
                     print(Format.keyValues([
@@ -48,6 +57,8 @@ extension LedgerCommand {
                         ["compression ratio", String(format: "%.2f", ratio)],
                         ["head position", String(statistics.head.position)],
                         ["head chain hash", Format.hex(statistics.head.chainHash)],
+                        ["snapshots", "\(snapshots.count) (\(snapshots.count - usable.count) bad), \(Format.bytes(UInt64(snapshotBytes)))"],
+                        ["newest snapshot", newest.map { "position \($0.position), \(Format.count(Int(statistics.head.position - $0.position))) events before the head" } ?? "none (opening replays the whole log)"],
                     ]), terminator: "")
                     if let tornTail = statistics.tornTail {
                         Terminal.warning("torn tail (the next writer open cuts it): \(tornTail)")

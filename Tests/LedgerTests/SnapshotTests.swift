@@ -125,6 +125,17 @@ import LedgerLog
         expectSameDecider(writer.state, try fullReplayState(path), later: later, "reason \(reason)", sourceLocation: sourceLocation)
     }
 
+    /// A well-formed snapshot file holding only a decider section (what an open reads).
+    static func file(head: LogHead, state: DomainState, deciderVersion: UInt32 = SnapshotVersions.decider) throws -> [UInt8] {
+        try SnapshotFile.encode(head: head, latestAt: .min, sections: [
+            SnapshotSection(kind: .decider, version: deciderVersion, content: state.snapshotBytes()),
+        ])
+    }
+
+    static func header(_ path: String) throws -> SnapshotHeader {
+        try SnapshotFile.readHeader(path: path).get()
+    }
+
     static func position(ofFile path: String) -> UInt64 {
         SnapshotFile.position(ofName: URL(fileURLWithPath: path).lastPathComponent)!
     }
@@ -159,8 +170,8 @@ import LedgerLog
         // A well-formed snapshot (good CRC, versions) of a different state claiming the newer
         // position with another chain hash: as if copied from another ledger.
         let position = Self.position(ofFile: newer)
-        let foreign = try SnapshotFile.encode(head: LogHead(position: position, chainHash: Array(repeating: 0xAB, count: 32)),
-                                              state: DomainState())
+        let foreign = try Self.file(head: LogHead(position: position, chainHash: Array(repeating: 0xAB, count: 32)),
+                                    state: DomainState())
         try Data(foreign).write(to: URL(fileURLWithPath: newer))
         try Self.expectOpens(path, from: Self.position(ofFile: older), warningCount: 1, reason: "chain hash", later: later)
     }
@@ -171,16 +182,16 @@ import LedgerLog
         let (path, older, newer, later) = try Self.ledgerWithTwoSnapshots(in: parent)
         let snapshotsDirectory = LedgerLayout(directory: path).snapshotsDirectory
         let head = try LedgerReader(directory: path).head()
-        let beyond = try SnapshotFile.encode(head: LogHead(position: head.position + 5, chainHash: head.chainHash), state: DomainState())
+        let beyond = try Self.file(head: LogHead(position: head.position + 5, chainHash: head.chainHash), state: DomainState())
         try Data(beyond).write(to: URL(fileURLWithPath: snapshotsDirectory + "/" + SnapshotFile.name(position: head.position + 5)))
         // The newer snapshot renamed to claim one position later: header and name disagree.
         let newerPosition = Self.position(ofFile: newer)
-        let newerHead = try SnapshotFile.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: newer)))).get().head
+        let newerHead = try Self.header(newer).head
         try FileManager.default.moveItem(atPath: newer, toPath: snapshotsDirectory + "/" + SnapshotFile.name(position: newerPosition + 1))
         // A well-formed snapshot two positions later with the newer one's chain hash: no batch
         // of the log ends there with that hash.
-        let between = try SnapshotFile.encode(head: LogHead(position: newerPosition + 2, chainHash: newerHead.chainHash),
-                                              state: DomainState())
+        let between = try Self.file(head: LogHead(position: newerPosition + 2, chainHash: newerHead.chainHash),
+                                    state: DomainState())
         try Data(between).write(to: URL(fileURLWithPath: snapshotsDirectory + "/" + SnapshotFile.name(position: newerPosition + 2)))
         try Self.expectOpens(path, from: Self.position(ofFile: older), warningCount: 3, reason: "skipped", later: later)
     }
@@ -189,7 +200,9 @@ import LedgerLog
         let parent = TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(parent) }
         let lines = Self.lines(events: 600, seed: 61)
-        let (path, writer) = try TestSupport.newLedger(in: parent)
+        var options = TestSupport.fastOptions
+        options.snapshotRetention = SnapshotRetention(newestKept: 3, monthlyKept: false)
+        let (path, writer) = try TestSupport.newLedger(in: parent, options: options)
         #expect(try writer.snapshot().head.position == 0)
         var positions: [UInt64] = []
         for part in 0..<5 {
@@ -198,7 +211,7 @@ import LedgerLog
         }
         writer.close()
         let kept = try Self.snapshotPaths(path).map(Self.position(ofFile:))
-        #expect(kept == Array(positions.suffix(SnapshotFile.keptCount)))
+        #expect(kept == Array(positions.suffix(3)))
         try Self.expectOpens(path, from: positions.last!, warningCount: 0, reason: "", later: Array(lines[500...]))
     }
 
@@ -217,14 +230,13 @@ import LedgerLog
         while !appending.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         let reader = try LedgerReader(directory: path)
         // Older files are removed as newer ones come: the last few taken are still there.
-        for snapshot in taken.suffix(SnapshotFile.keptCount) {
+        for snapshot in taken.suffix(SnapshotRetention.newestKeptDefault) {
             // The head it names is the head a full replay reaches there, chain hash included.
             var replayed = DomainState()
             try reader.forEachEvent(through: snapshot.head.position) { replayed.apply($0.event, effect: $0.effect) }
-            let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: snapshot.path)))
-            let contents = try SnapshotFile.decode(file).get()
-            #expect(contents.head == snapshot.head)
-            let sameState = contents.payload == replayed.snapshotBytes()
+            let header = try Self.header(snapshot.path)
+            #expect(header.head == snapshot.head)
+            let sameState = try header.content(of: .decider).get() == replayed.snapshotBytes()
             #expect(sameState, "snapshot at \(snapshot.head.position)")
         }
         writer.close()
@@ -254,14 +266,28 @@ import LedgerLog
         try Self.expectOpens(path, from: head.position, warningCount: 0, reason: "", later: Array(lines[400...]))
     }
 
-    /// `bytes` with a u32 written at `offset` and the trailing CRC-32C recomputed, so only that field is wrong.
+    /// `bytes` (a format 2 file) with a u32 written at `offset` in the header or section table
+    /// and the header's CRC-32C recomputed, so only that field is wrong.
     static func patched(_ bytes: [UInt8], u32 value: UInt32, at offset: Int) -> [UInt8] {
         var patched = bytes
         withUnsafeBytes(of: value.littleEndian) { patched.replaceSubrange(offset..<(offset + 4), with: $0) }
-        let checksumOffset = patched.count - SnapshotFile.checksumBytes
+        return withHeaderChecksum(patched)
+    }
+
+    /// `bytes` (a format 2 file) with its header's CRC-32C recomputed.
+    static func withHeaderChecksum(_ bytes: [UInt8]) -> [UInt8] {
+        var patched = bytes
+        let count = Int(patched[56]) | Int(patched[57]) << 8
+        let checksumOffset = SnapshotFile.headerBytes + SnapshotFile.sectionEntryBytes * count
         let checksum = patched[..<checksumOffset].withUnsafeBytes { CRC32C.checksum($0) }
-        withUnsafeBytes(of: checksum.littleEndian) { patched.replaceSubrange(checksumOffset..., with: $0) }
+        withUnsafeBytes(of: checksum.littleEndian) { patched.replaceSubrange(checksumOffset..<(checksumOffset + 4), with: $0) }
         return patched
+    }
+
+    /// The offset of the version field of the section of `kind` in a format 2 file's table.
+    static func versionOffset(of kind: SnapshotSectionKind, in path: String) throws -> Int {
+        let index = try header(path).sections.firstIndex { $0.kind == kind }!
+        return SnapshotFile.headerBytes + SnapshotFile.sectionEntryBytes * index + 4
     }
 
     @Test func snapshotsOfAnotherFormatOrDeciderVersionAreSkippedAndTemporaryFilesIgnored() throws {
@@ -274,8 +300,9 @@ import LedgerLog
         let snapshotsDirectory = LedgerLayout(directory: path).snapshotsDirectory
         try Data("half written".utf8).write(to: URL(fileURLWithPath: snapshotsDirectory + "/.snapshot-00000000000000099999.bin.1.2.tmp"))
         try Self.expectOpens(path, from: Self.position(ofFile: newer), warningCount: 0, reason: "", later: later)
-        try Data(Self.patched(newerBytes, u32: SnapshotFile.deciderVersion + 1, at: 48)).write(to: URL(fileURLWithPath: newer))
-        try Self.expectOpens(path, from: Self.position(ofFile: older), warningCount: 1, reason: "decider version", later: later)
+        let deciderVersionOffset = try Self.versionOffset(of: .decider, in: newer)
+        try Data(Self.patched(newerBytes, u32: SnapshotVersions.decider + 1, at: deciderVersionOffset)).write(to: URL(fileURLWithPath: newer))
+        try Self.expectOpens(path, from: Self.position(ofFile: older), warningCount: 1, reason: "decider section was made by version", later: later)
         try Data(Self.patched(olderBytes, u32: SnapshotFile.formatVersion + 1, at: 4)).write(to: URL(fileURLWithPath: older))
         let writer = try LedgerWriter.open(directory: path, options: TestSupport.fastOptions)
         defer { writer.close() }

@@ -9,6 +9,7 @@ import LedgerDomain
 /// when `LEDGER_BENCH_FIXTURES` is set, as `run.sh` does).
 let benchmarks: @Sendable () -> Void = {
     registerLedgerBenchmarks()
+    registerSnapshotBenchmarks()
     registerGroupCommitBenchmarks()
     registerSQLiteBaselines()
     registerZstdBaseline()
@@ -17,7 +18,9 @@ let benchmarks: @Sendable () -> Void = {
 /// The ledger's own balances of the replay history, computed once, to check baselines.
 enum LedgerReaderCache {
     private static let fold: BalanceFold = {
-        try! LedgerReader(directory: Fixtures.replayLedger).balances().balances
+        let reader = try! LedgerReader(directory: Fixtures.replayLedger)
+        reader.usesSnapshots = false
+        return try! reader.balances().balances
     }()
 
     static func balances() throws -> BalanceFold { fold }

@@ -18,6 +18,8 @@ enum BenchmarkSizes {
     static let appenderTenants = 64
     /// Tenants of the replay history (the generator's default).
     static let replayTenants = 10
+    /// Snapshot interval of the as-of fixture ledger (10 snapshots over the 1M events).
+    static let snapshotEveryEvents = 100_000
     /// Seed of every generated history: the same bytes in every run.
     static let seed: UInt64 = 20_260_101
 }
@@ -117,8 +119,21 @@ enum Fixtures {
     /// that the import benchmark measures. package-benchmark runs each benchmark in a
     /// process of its own, so when `LEDGER_BENCH_FIXTURES` names a folder (run.sh empties
     /// it at the start of every run) the ledger is made once per run and shared.
+    /// No snapshots: opening and replaying it fold the whole log.
     static let replayLedger: String = cachedFixture("replay-ledger-\(BenchmarkSizes.replayEvents)") { directory in
-        let writer = try! LedgerWriter.open(directory: directory, create: true)
+        let writer = try! LedgerWriter.open(directory: directory, create: true, options: LedgerOptions(snapshotEveryEvents: 0))
+        let summary = try! replayHistory.bytes.withUnsafeBytes { try writer.importLines($0) }
+        precondition(summary.appended == BenchmarkSizes.replayEvents, "the fixture ledger must hold every generated event")
+        writer.close()
+    }
+
+    /// `replayHistory` imported with a snapshot every `BenchmarkSizes.snapshotEveryEvents`
+    /// events, all kept: the ledger the snapshot and as-of benchmarks read.
+    static let snapshotLedger: String = cachedFixture("snapshot-ledger-\(BenchmarkSizes.replayEvents)") { directory in
+        let options = LedgerOptions(
+            snapshotEveryEvents: UInt64(BenchmarkSizes.snapshotEveryEvents),
+            snapshotRetention: SnapshotRetention(newestKept: 1_000))
+        let writer = try! LedgerWriter.open(directory: directory, create: true, options: options)
         let summary = try! replayHistory.bytes.withUnsafeBytes { try writer.importLines($0) }
         precondition(summary.appended == BenchmarkSizes.replayEvents, "the fixture ledger must hold every generated event")
         writer.close()

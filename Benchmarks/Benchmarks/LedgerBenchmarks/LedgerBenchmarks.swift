@@ -26,6 +26,7 @@ func registerLedgerBenchmarks() {
 
     Benchmark("Replay: worker balances (fast path), 1M events", configuration: replayConfiguration) { benchmark in
         let reader = try LedgerReader(directory: Fixtures.replayLedger)
+        reader.usesSnapshots = false
         benchmark.startMeasurement()
         let (balances, events) = try reader.balances()
         benchmark.stopMeasurement()
@@ -37,6 +38,7 @@ func registerLedgerBenchmarks() {
 
     Benchmark("Replay: all read models, 1M events", configuration: replayConfiguration) { benchmark in
         let reader = try LedgerReader(directory: Fixtures.replayLedger)
+        reader.usesSnapshots = false
         benchmark.startMeasurement()
         let models = try reader.readModels()
         benchmark.stopMeasurement()
@@ -69,7 +71,7 @@ func registerLedgerBenchmarks() {
         metrics: [.wallClock, .mallocCountTotal],
         warmupIterations: 1, scalingFactor: .one, maxDuration: .seconds(15), maxIterations: 10)
 
-    Benchmark("As-of balances: position 500,000 of 1M", configuration: asOfConfiguration) { benchmark in
+    Benchmark("As-of balances: position 500,000 of 1M, no snapshots", configuration: asOfConfiguration) { benchmark in
         let reader = try LedgerReader(directory: Fixtures.replayLedger)
         benchmark.startMeasurement()
         let (balances, events) = try reader.balances(asOf: .position(UInt64(BenchmarkSizes.replayEvents / 2)))
@@ -80,7 +82,7 @@ func registerLedgerBenchmarks() {
         _ = Fixtures.replayLedger
     }
 
-    Benchmark("As-of balances: business time mid-history of 1M", configuration: asOfConfiguration) { benchmark in
+    Benchmark("As-of balances: business time mid-history of 1M, no snapshots", configuration: asOfConfiguration) { benchmark in
         let reader = try LedgerReader(directory: Fixtures.replayLedger)
         let options = Fixtures.replayHistory.options
         let middle = Timestamp(microseconds: options.start.microseconds + Int64(options.days) * 86_400_000_000 / 2)
@@ -116,7 +118,7 @@ func registerLedgerBenchmarks() {
     }
 
     Benchmark(
-        "Open writer: 1M-event ledger (resident memory)",
+        "Open writer: 1M-event ledger, full replay (resident memory)",
         configuration: .init(
             metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident, CustomMetrics.residentBytesPerEvent],
             warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(30), maxIterations: 3)

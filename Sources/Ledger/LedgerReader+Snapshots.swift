@@ -1,0 +1,248 @@
+import Foundation
+import LedgerDomain
+import LedgerEngine
+import LedgerLog
+
+/// Where a fold of the read models started and what it read: the answer to "did this query
+/// use a snapshot, and which".
+public struct FoldReport: Sendable, Equatable {
+    /// The position of the snapshot the fold started from (0: the log's start).
+    public var snapshotPosition: UInt64 = 0
+    /// The snapshot file it started from, nil for a fold from the log's start.
+    public var snapshotPath: String? = nil
+    /// Events read from the log after the snapshot (folded or skipped by the as-of filter).
+    public var eventsRead: UInt64 = 0
+    /// Snapshots that could have been used but were not, one line each (damaged, not matching
+    /// the log, or made by another version of the projectors, which are then rebuilt from the
+    /// log or an older snapshot).
+    public var warnings: [String] = []
+
+    public init() {}
+}
+
+/// The read models a fold starts from: a snapshot's, or none.
+struct ProjectionStart {
+    var position: UInt64 = 0
+    var path: String? = nil
+    /// The read models at `position` when `.readModels` was asked for.
+    var models: ReadModels? = nil
+    /// The balances at `position` when only `.balances` was asked for.
+    var balances: BalanceFold? = nil
+    /// For a time target, the time index of the newest usable snapshot (not necessarily the
+    /// starting one); when `.timeIndex` is asked for, the starting snapshot's.
+    var timeIndex: TimeIndex? = nil
+    var warnings: [String] = []
+    /// The log's head the catalog was checked against.
+    var head: LogHead = .empty
+
+    /// Why the read models were not started from the newest snapshot, nil when they were (or
+    /// when there was none).
+    var rebuildReason: String? { warnings.isEmpty ? nil : warnings.joined(separator: "; ") }
+
+    /// Finds the newest snapshot usable for `target` with every section of `sections` made by
+    /// this build: at or before the position of `.position(P)`; for `.time(T)`, one whose
+    /// events all have `at` <= T. Each one that would have served but does not check out adds
+    /// a warning; a snapshot after the target is simply not a candidate.
+    static func find(layout: LedgerLayout, reader: LogReader, durableHead: LogHead?, target: AsOf,
+                     sections: [SnapshotSectionKind]) throws -> ProjectionStart {
+        var catalog = try SnapshotCatalog(layout: layout, reader: reader, durableHead: durableHead)
+        var start = ProjectionStart(head: catalog.durableHead)
+        var candidates = catalog.entries
+        if case .time = target { start.timeIndex = newestTimeIndex(&catalog) }
+        candidates.removeAll { entry in
+            if case .position(let last) = target, entry.position > last { return true }
+            if case .time(let time) = target, case .success(let header) = entry.header {
+                guard let latestAt = header.latestAt, latestAt <= time.microseconds else { return true }
+            }
+            return false
+        }
+        for entry in candidates {
+            switch load(entry, catalog: &catalog, target: target, sections: sections) {
+            case .success(let loaded):
+                loaded.models.map { start.models = $0 }
+                loaded.balances.map { start.balances = $0 }
+                start.position = entry.position
+                start.path = entry.path
+                // A fold that extends the index starts from the one that ends where the state does.
+                if sections.contains(.timeIndex) { start.timeIndex = loaded.timeIndex }
+                return start
+            case .failure(let problem):
+                start.warnings.append("snapshot \(entry.path) not used for the read models: \(problem); they are folded from an older snapshot or the log")
+            }
+        }
+        return start
+    }
+
+    private static func load(_ entry: SnapshotCatalog.Entry, catalog: inout SnapshotCatalog, target: AsOf,
+                             sections: [SnapshotSectionKind]) -> Result<(models: ReadModels?, balances: BalanceFold?, timeIndex: TimeIndex?), SnapshotFileProblem> {
+        let header: SnapshotHeader
+        switch catalog.checked(entry) {
+        case .success(let checked): header = checked
+        case .failure(let problem): return .failure(problem)
+        }
+        if let missing = SnapshotCatalog.missing(sections, in: header) {
+            return .failure(.init(offset: 0, reason: missing))
+        }
+        do {
+            let balanceBytes = try header.content(of: .balances).get()
+            var models: ReadModels? = nil
+            var balances: BalanceFold? = nil
+            var index: TimeIndex? = nil
+            if sections.contains(.readModels) {
+                let stateBytes = try header.content(of: .readModels).get()
+                models = try decoding(header, .readModels) {
+                    try balanceBytes.withUnsafeBytes { balance in
+                        try stateBytes.withUnsafeBytes { state in
+                            try ReadModels(asOf: target, lastPosition: entry.position, balanceSnapshot: balance, stateSnapshot: state)
+                        }
+                    }
+                }
+            } else {
+                balances = try decoding(header, .balances) {
+                    try balanceBytes.withUnsafeBytes { try BalanceFold(asOf: target, lastPosition: entry.position, balanceSnapshot: $0) }
+                }
+            }
+            if sections.contains(.timeIndex) {
+                let indexBytes = try header.content(of: .timeIndex).get()
+                index = try decoding(header, .timeIndex) { try indexBytes.withUnsafeBytes { try TimeIndex(encoded: $0) } }
+                guard index!.lastPosition == entry.position else {
+                    return .failure(.init(offset: Int(header.section(.timeIndex)!.offset), reason: "its time index ends at \(index!.lastPosition), not at its position"))
+                }
+            }
+            return .success((models, balances, index))
+        } catch let problem as SnapshotFileProblem {
+            return .failure(problem)
+        } catch {
+            return .failure(.init(offset: 0, reason: "\(error)"))
+        }
+    }
+
+    /// Runs a section decoder, turning its error into a problem at the section's offset.
+    private static func decoding<Value>(_ header: SnapshotHeader, _ kind: SnapshotSectionKind, _ body: () throws -> Value) throws(SnapshotFileProblem) -> Value {
+        do {
+            return try body()
+        } catch {
+            throw SnapshotFileProblem(offset: Int(header.section(kind)?.offset ?? 0), reason: "\(kind) section: \(error)")
+        }
+    }
+
+    /// The time index of the newest snapshot that checks out and has one of this build's version.
+    private static func newestTimeIndex(_ catalog: inout SnapshotCatalog) -> TimeIndex? {
+        for entry in catalog.entries {
+            guard case .success(let header) = catalog.checked(entry),
+                  SnapshotCatalog.missing([.timeIndex], in: header) == nil,
+                  case .success(let bytes) = header.content(of: .timeIndex),
+                  let index = try? bytes.withUnsafeBytes({ try TimeIndex(encoded: $0) }),
+                  index.lastPosition == entry.position
+            else { continue }
+            return index
+        }
+        return nil
+    }
+
+    /// The position ranges a fold from this start must read to reach `target`: everything
+    /// after the start, except that for a time T the chunks of the time index whose events are
+    /// all after T are left out. Positions after the index are always read.
+    func ranges(for target: AsOf) -> [ClosedRange<UInt64>] {
+        var through = head.position
+        if case .position(let last) = target { through = min(through, last) }
+        let from = position + 1
+        guard from <= through else { return [] }
+        guard case .time(let time) = target, let index = timeIndex, index.lastPosition >= from else {
+            return [from...through]
+        }
+        var ranges = index.ranges(atOrBefore: time.microseconds, from: from, through: through)
+        let tailFrom = max(from, index.lastPosition + 1)
+        if tailFrom <= through {
+            if let last = ranges.last, last.upperBound + 1 == tailFrom {
+                ranges[ranges.count - 1] = last.lowerBound...through
+            } else {
+                ranges.append(tailFrom...through)
+            }
+        }
+        return ranges
+    }
+}
+
+extension LedgerReader {
+    /// Every read model as of `asOf`.
+    ///
+    /// Without histories (`includeHistories: false`), the fold starts from the newest snapshot
+    /// at or before the target that checks out against the log (for a time T: one whose events
+    /// all have `at` <= T) and reads only the events after it (for a time, only the parts of the
+    /// log that hold events of before T); the audit trail, the orders' histories and the
+    /// journal's transfers are then empty. With histories (the default), those lists, which are
+    /// filtered copies of the log, are folded from the log's start.
+    /// ``lastFold`` tells where the fold started and what was skipped.
+    public func readModels(asOf: AsOf = .end, includeHistories: Bool = true) throws -> ReadModels {
+        var report = FoldReport()
+        defer { lastFold = report }
+        guard !includeHistories, usesSnapshots else {
+            var models = ReadModels(asOf: asOf, keepsHistories: includeHistories)
+            var through = UInt64.max
+            if case .position(let position) = asOf { through = position }
+            try forEachEvent(through: through) { recorded in
+                report.eventsRead += 1
+                models.fold(recorded)
+            }
+            return models
+        }
+        let start = try ProjectionStart.find(
+            layout: LedgerLayout(directory: directory), reader: log, durableHead: nil, target: asOf,
+            sections: [.balances, .readModels])
+        report.snapshotPosition = start.position
+        report.snapshotPath = start.path
+        report.warnings = start.warnings
+        var models = start.models ?? ReadModels(asOf: asOf, keepsHistories: false)
+        for range in start.ranges(for: asOf) {
+            try forEachEvent(from: range.lowerBound, through: range.upperBound) { recorded in
+                report.eventsRead += 1
+                models.fold(recorded)
+            }
+        }
+        return models
+    }
+
+    /// Worker balances only, the fast path: from the newest usable snapshot's balances (as
+    /// ``readModels(asOf:includeHistories:)`` chooses it), then each later record's money
+    /// fields are read straight from its payload bytes (no `Event` is built), and only money
+    /// events touch the fold. Returns the fold and the number of events read from the log.
+    public func balances(asOf: AsOf = .end) throws -> (balances: BalanceFold, events: UInt64) {
+        var report = FoldReport()
+        defer { lastFold = report }
+        var fold = BalanceFold(asOf: asOf)
+        var ranges: [ClosedRange<UInt64>]
+        if usesSnapshots {
+            let start = try ProjectionStart.find(
+                layout: LedgerLayout(directory: directory), reader: log, durableHead: nil, target: asOf,
+                sections: [.balances])
+            report.snapshotPosition = start.position
+            report.snapshotPath = start.path
+            report.warnings = start.warnings
+            if let balances = start.balances { fold = balances }
+            ranges = start.ranges(for: asOf)
+        } else {
+            var through = UInt64.max
+            if case .position(let position) = asOf { through = position }
+            ranges = [1...max(through, 1)]
+        }
+        for range in ranges {
+            try log.forEach(from: range.lowerBound, through: range.upperBound) { view in
+                report.eventsRead += 1
+                guard let money = try EventBinaryCodec.decodeMoney(type: view.type, payload: view.payload) else { return }
+                guard asOf.includes(position: view.position, at: Timestamp(microseconds: view.at)) else { return }
+                let movement: BalanceMovement
+                switch money.kind {
+                case .approval: movement = .approval(feeCents: money.amountCents)
+                case .completion: movement = .completion(feeCents: money.amountCents)
+                case .bonus: movement = .bonus(amountCents: money.amountCents)
+                case .fine: movement = .fine(amountCents: money.amountCents)
+                case .payout: movement = .payout(amountCents: money.amountCents)
+                case .invoice: movement = .fixedPay(amountCents: money.amountCents)
+                }
+                fold.apply(movement, tenant: view.tenant, worker: money.worker)
+            }
+        }
+        return (fold, report.eventsRead)
+    }
+}
