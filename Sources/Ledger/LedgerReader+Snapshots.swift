@@ -28,6 +28,8 @@ struct ProjectionStart {
     var models: ReadModels? = nil
     /// The balances at `position` when only `.balances` was asked for.
     var balances: BalanceFold? = nil
+    /// The decider's state at `position` when `.decider` was asked for.
+    var decider: DomainState? = nil
     /// For a time target, the time index of the newest usable snapshot (not necessarily the
     /// starting one); when `.timeIndex` is asked for, the starting snapshot's.
     var timeIndex: TimeIndex? = nil
@@ -43,8 +45,10 @@ struct ProjectionStart {
     /// this build: at or before the position of `.position(P)`; for `.time(T)`, one whose
     /// events all have `at` <= T. Each one that would have served but does not check out adds
     /// a warning; a snapshot after the target is simply not a candidate.
+    /// The loaded models fold as of `foldingAsOf` (default: the target), e.g. `.end` for a
+    /// snapshot being written at a position.
     static func find(layout: LedgerLayout, reader: LogReader, durableHead: LogHead?, target: AsOf,
-                     sections: [SnapshotSectionKind]) throws -> ProjectionStart {
+                     foldingAsOf: AsOf? = nil, sections: [SnapshotSectionKind]) throws -> ProjectionStart {
         var catalog = try SnapshotCatalog(layout: layout, reader: reader, durableHead: durableHead)
         var start = ProjectionStart(head: catalog.durableHead)
         var candidates = catalog.entries
@@ -57,10 +61,11 @@ struct ProjectionStart {
             return false
         }
         for entry in candidates {
-            switch load(entry, catalog: &catalog, target: target, sections: sections) {
+            switch load(entry, catalog: &catalog, target: foldingAsOf ?? target, sections: sections) {
             case .success(let loaded):
                 loaded.models.map { start.models = $0 }
                 loaded.balances.map { start.balances = $0 }
+                loaded.decider.map { start.decider = $0 }
                 start.position = entry.position
                 start.path = entry.path
                 // A fold that extends the index starts from the one that ends where the state does.
@@ -74,7 +79,7 @@ struct ProjectionStart {
     }
 
     private static func load(_ entry: SnapshotCatalog.Entry, catalog: inout SnapshotCatalog, target: AsOf,
-                             sections: [SnapshotSectionKind]) -> Result<(models: ReadModels?, balances: BalanceFold?, timeIndex: TimeIndex?), SnapshotFileProblem> {
+                             sections: [SnapshotSectionKind]) -> Result<(models: ReadModels?, balances: BalanceFold?, timeIndex: TimeIndex?, decider: DomainState?), SnapshotFileProblem> {
         let header: SnapshotHeader
         switch catalog.checked(entry) {
         case .success(let checked): header = checked
@@ -109,7 +114,12 @@ struct ProjectionStart {
                     return .failure(.init(offset: Int(header.section(.timeIndex)!.offset), reason: "its time index ends at \(index!.lastPosition), not at its position"))
                 }
             }
-            return .success((models, balances, index))
+            var decider: DomainState? = nil
+            if sections.contains(.decider) {
+                let deciderBytes = try header.content(of: .decider).get()
+                decider = try decoding(header, .decider) { try deciderBytes.withUnsafeBytes { try DomainState(snapshotBytes: $0) } }
+            }
+            return .success((models, balances, index, decider))
         } catch let problem as SnapshotFileProblem {
             return .failure(problem)
         } catch {

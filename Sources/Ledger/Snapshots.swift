@@ -215,15 +215,39 @@ extension LedgerWriter {
             }
         }
         let (state, head) = taken!
+        return try writeSnapshot(through: head, decider: state)
+    }
+
+    /// Writes a snapshot at the end of the batch holding position `target` (at most the
+    /// durable head), every section folded from the log: from the newest usable snapshot
+    /// before it, or from the log's start. This is how an import that appended many intervals'
+    /// worth of events at once still leaves a snapshot every ``LedgerOptions/snapshotEveryEvents``.
+    @discardableResult
+    func snapshotFromLog(atBatchEndOf target: UInt64) throws -> SnapshotTaken {
+        let reader = try LogReader(directory: LedgerLayout(directory: directory).logDirectory)
+        var end: LogHead? = nil
+        try reader.forEach(from: target, through: target, batchEnd: { end = $0 }, { _ in })
+        guard let end, end.position <= log.durableHead.position else {
+            preconditionFailure("a snapshot from the log is taken at a durable position, not \(target)")
+        }
+        return try writeSnapshot(through: end, decider: nil)
+    }
+
+    /// Folds the read models, the time index and (without `decider`) the decider's state from
+    /// the newest usable snapshot at or before `head` through `head`, and writes the file.
+    private func writeSnapshot(through head: LogHead, decider: DomainState?) throws -> SnapshotTaken {
         let layout = LedgerLayout(directory: directory)
         let reader = try LogReader(directory: layout.logDirectory)
+        let sections: [SnapshotSectionKind] = [.balances, .readModels, .timeIndex] + (decider == nil ? [.decider] : [])
         let projection = try ProjectionStart.find(
-            layout: layout, reader: reader, durableHead: head, target: .end,
-            sections: [.balances, .readModels, .timeIndex])
+            layout: layout, reader: reader, durableHead: log.durableHead, target: .position(head.position),
+            foldingAsOf: .end, sections: sections)
         var models = projection.models ?? ReadModels(asOf: .end, keepsHistories: false)
         var index = projection.timeIndex ?? TimeIndex(chunkEvents: timeIndexChunkEvents)
+        var state = decider ?? projection.decider ?? DomainState()
         try reader.forEach(from: projection.position + 1, through: head.position) { view in
             let (event, effect) = try LedgerCodec.decode(view)
+            if decider == nil { state.apply(event, effect: effect) }
             models.fold(RecordedEvent(position: view.position, event: event, effect: effect))
             index.add(position: view.position, at: view.at)
         }
@@ -265,8 +289,11 @@ extension LedgerWriter {
     }
 
     /// Takes a snapshot when ``LedgerOptions/snapshotEveryEvents`` events were appended
-    /// since the newest one; called after events became durable. One at a time: an appender
-    /// that finds one running goes on (the next append checks again).
+    /// since the newest one; called after events became durable. When two intervals or more
+    /// went by at once (a large import), the intervals before the last are snapshotted from
+    /// the log, one every interval, so that as-of queries anywhere in them start near their
+    /// target. One at a time: an appender that finds one running goes on (the next append
+    /// checks again).
     func snapshotIfDue() throws {
         guard snapshotEveryEvents > 0 else { return }
         let due: Bool = lock.withLock {
@@ -277,6 +304,11 @@ extension LedgerWriter {
         }
         guard due else { return }
         defer { lock.withLock { automaticSnapshotRunning = false } }
+        while true {
+            let (newest, head) = lock.withLock { (newestSnapshotPosition, log.durableHead.position) }
+            guard head >= newest + 2 * snapshotEveryEvents else { break }
+            try snapshotFromLog(atBatchEndOf: newest + snapshotEveryEvents)
+        }
         try snapshot()
     }
 }

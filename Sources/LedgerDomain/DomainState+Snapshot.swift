@@ -1,3 +1,5 @@
+import LedgerEngine
+
 /// A compact, versioned, deterministic binary image of the decider's state, so that opening a
 /// ledger can start from a snapshot and replay only the log's tail.
 ///
@@ -194,29 +196,19 @@ extension OrderStatusSet {
     static let needsWriter: OrderStatusSet = [.assigned, .submitted, .approved, .rejected, .completed]
 }
 
-/// Appends snapshot fields to a byte array.
+/// Appends snapshot fields to a byte array (varints by the engine's `VarintWriter`).
 struct SnapshotWriter {
-    var bytes: [UInt8] = []
+    private var varints = VarintWriter()
+    var bytes: [UInt8] { varints.bytes }
 
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
-
-    mutating func unsigned(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
-    }
-
+    mutating func byte(_ value: UInt8) { varints.bytes.append(value) }
+    mutating func unsigned(_ value: UInt64) { varints.unsigned(value) }
     /// Zigzag: small negative numbers stay short.
-    mutating func signed(_ value: Int64) {
-        unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
-    }
+    mutating func signed(_ value: Int64) { varints.signed(value) }
 
     mutating func name(_ name: Name) {
         unsigned(UInt64(name.string.utf8.count))
-        bytes.append(contentsOf: name.string.utf8)
+        varints.bytes.append(contentsOf: name.string.utf8)
     }
 
     mutating func key(_ key: TenantScopedName) {
@@ -246,46 +238,25 @@ struct SnapshotWriter {
     }
 }
 
-/// Reads snapshot fields, throwing at the first malformed one.
+/// Reads snapshot fields, throwing at the first malformed one (varints by the engine's
+/// `VarintReader`, which accepts only canonical encodings).
 struct SnapshotReader {
-    let bytes: UnsafeRawBufferPointer
-    private(set) var offset = 0
+    private var varints: VarintReader
+    var bytes: UnsafeRawBufferPointer { varints.bytes }
+    var offset: Int { varints.offset }
 
-    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-    /// The longest varint of a UInt64.
-    static let varintBytesMax = 10
+    init(bytes: UnsafeRawBufferPointer) { varints = VarintReader(bytes: bytes) }
 
     mutating func byte(_ field: String) throws(SnapshotError) -> UInt8 {
-        guard offset < bytes.count else { throw SnapshotError(offset: offset, reason: "truncated: \(field) is missing") }
-        defer { offset += 1 }
-        return bytes[offset]
+        do { return try varints.byte(field) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
     }
 
     mutating func unsigned(_ field: String) throws(SnapshotError) -> UInt64 {
-        let start = offset
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        for index in 0..<Self.varintBytesMax {
-            guard offset < bytes.count else { throw SnapshotError(offset: start, reason: "truncated: \(field) is missing") }
-            let byte = bytes[offset]
-            offset += 1
-            let isLast = index == Self.varintBytesMax - 1
-            // The tenth byte carries only the top bit; a zero final byte after the first is an
-            // overlong form (two encodings of one value would break determinism).
-            if isLast && byte > 1 || (index > 0 && byte == 0) {
-                throw SnapshotError(offset: start, reason: "\(field) is not a canonical varint")
-            }
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-        }
-        throw SnapshotError(offset: start, reason: "\(field) is not a canonical varint")
+        do { return try varints.unsigned(field) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
     }
 
     mutating func signed(_ field: String) throws(SnapshotError) -> Int64 {
-        let encoded = try unsigned(field)
-        return Int64(bitPattern: encoded >> 1) ^ -Int64(bitPattern: encoded & 1)
+        do { return try varints.signed(field) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
     }
 
     /// A count of entries that follow; each takes at least one byte, so a count larger than
@@ -306,7 +277,7 @@ struct SnapshotReader {
         guard CodecUTF8.scalarCount(text) != nil else {
             throw SnapshotError(offset: start, reason: "\(field) is not valid UTF-8")
         }
-        offset += length
+        varints.skip(length)
         return Name(String(decoding: text, as: UTF8.self))
     }
 

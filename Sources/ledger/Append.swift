@@ -19,12 +19,15 @@ extension LedgerCommand {
         @Flag(name: .long, help: "Do not bring the SQLite read models up to date afterwards.")
         var noSqlite = false
 
+        @Option(name: .customLong("snapshot-every"), help: "Take a snapshot when this many events were appended since the newest one (default 1000000; 0: never).")
+        var snapshotEvery: UInt64 = LedgerOptions.snapshotEveryEventsDefault
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let input = FileHandle.standardInput.readDataToEndOfFile()
             let summary: ImportSummary = try reportingFailures {
-                let writer = try LedgerWriter.open(directory: directory)
+                let writer = try LedgerWriter.open(directory: directory, options: LedgerOptions(snapshotEveryEvents: snapshotEvery))
                 for warning in writer.snapshotWarnings { Terminal.warning(warning) }
                 defer { writer.close() }
                 if let expectHead, writer.head.position != expectHead {

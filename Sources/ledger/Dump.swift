@@ -32,6 +32,9 @@ extension LedgerCommand {
         @Option(name: [.short, .long], help: "Write to this file instead of standard output.")
         var output: String?
 
+        @Flag(name: .customLong("from-snapshot"), help: "Start from the newest snapshot before the as-of point, as queries do; the audit trail, order histories and transfers are then left empty.")
+        var fromSnapshot = false
+
         func validate() throws {
             if asOfPosition != nil && asOfTime != nil { throw ValidationError("give --as-of-position or --as-of, not both") }
             if let asOfTime, Timestamp(parsing: Array(asOfTime.utf8)) == nil {
@@ -45,7 +48,9 @@ extension LedgerCommand {
                 if let asOfPosition { asOf = .position(asOfPosition) }
                 if let asOfTime, let time = Timestamp(parsing: Array(asOfTime.utf8)) { asOf = .time(time) }
                 let outcomes = try outcomesFrom.map(Self.readOutcomes) ?? []
-                let models = try LedgerReader(directory: directory).readModels(asOf: asOf)
+                let reader = try LedgerReader(directory: directory)
+                let models = try reader.readModels(asOf: asOf, includeHistories: !fromSnapshot)
+                for warning in reader.lastFold.warnings { Terminal.warning(warning) }
                 let text = ExpectedDump.render(outcomes: outcomes, models: models)
                 let file = try output.map { try BufferedFile(creating: $0) } ?? BufferedFile(standardOutput: ())
                 file.write(text)

@@ -33,6 +33,9 @@ extension LedgerCommand {
         @Flag(name: .long, help: "Do not bring the SQLite read models up to date afterwards.")
         var noSqlite = false
 
+        @Option(name: .customLong("snapshot-every"), help: "Take a snapshot when this many events were appended since the newest one (default 1000000; 0: never).")
+        var snapshotEvery: UInt64 = LedgerOptions.snapshotEveryEventsDefault
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -43,7 +46,7 @@ extension LedgerCommand {
 
         func run() throws {
             let summary: ImportSummary = try reportingFailures {
-                let writer = try LedgerWriter.open(directory: directory)
+                let writer = try LedgerWriter.open(directory: directory, options: LedgerOptions(snapshotEveryEvents: snapshotEvery))
                 for warning in writer.snapshotWarnings { Terminal.warning(warning) }
                 defer { writer.close() }
                 var rejectsFile: BufferedFile?

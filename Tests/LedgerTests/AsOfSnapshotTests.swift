@@ -269,6 +269,29 @@ import LedgerTestSupport
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    @Test func oneLargeImportLeavesASnapshotEveryInterval() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        var options = TestSupport.fastOptions
+        options.snapshotEveryEvents = 250
+        options.snapshotRetention = SnapshotRetention(newestKept: 100)
+        options.log.batchRecordsMax = 64
+        let (path, writer) = try TestSupport.newLedger(in: parent, options: options)
+        try SnapshotTests.importLines(SnapshotTests.lines(events: 3_000, seed: 57)[...], into: writer)
+        let head = writer.head.position
+        writer.close()
+        let positions = try SnapshotTests.snapshotPaths(path).map(SnapshotTests.position(ofFile:))
+        #expect(positions.last == head)
+        #expect(UInt64(positions.count) >= head / 250, "\(positions) for head \(head)")
+        for (previous, next) in zip([0] + positions, positions) {
+            #expect(next - previous >= 250 || next == head, "\(positions)")
+            #expect(next - previous < 250 + 64 || next == head, "\(positions): an interval without a snapshot")
+        }
+        // Each one, folded from the log and the one before, equals a replay.
+        let statuses = try LedgerReader(directory: path).snapshotStatuses(deep: true)
+        #expect(statuses.allSatisfy { $0.problem == nil && $0.matchesReplay == true }, "\(statuses.map(\.summary))")
+    }
+
     @Test func retentionKeepsTheNewestAndOnePerBusinessMonth() {
         let retention = SnapshotRetention(newestKept: 2)
         let candidates = [

@@ -5,7 +5,8 @@ import LedgerDomain
 import LedgerEngine
 
 /// Every golden snapshot in the top-level `snapshots/` folder (one per released snapshot
-/// format version) still loads, and the state it yields decides like a full replay.
+/// format version) still loads, the decider state it yields decides like a full replay, and
+/// the read models it yields are the ones its `read-models.json` lists.
 @Suite struct GoldenSnapshotTests {
     static var goldenRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -55,6 +56,32 @@ import LedgerEngine
             #expect(replayed.snapshotPosition == 0)
             #expect(loaded.outcomes == replayed.outcomes, "\(version)")
             #expect(loaded.outcomes == Self.probes.map(\.1), "\(version)")
+            try Self.expectReadModels(version: version, parent: parent, source: source)
         }
+    }
+
+    /// The read models a golden ledger yields from its snapshot equal its `read-models.json`
+    /// (`ledger dump --from-snapshot`), and those folded from the log alone.
+    static func expectReadModels(version: String, parent: String, source: String) throws {
+        let copy = parent + "/read-models"
+        try FileManager.default.copyItem(atPath: source, toPath: copy)
+        let expectedPath = goldenRoot.appendingPathComponent(version).appendingPathComponent("read-models.json").path
+        let expected = try String(contentsOfFile: expectedPath, encoding: .utf8)
+        let reader = try LedgerReader(directory: copy)
+        let fromSnapshot = ExpectedDump.render(outcomes: [], models: try reader.readModels(includeHistories: false))
+        #expect(fromSnapshot == expected, "\(version): the read models from its snapshot differ from read-models.json")
+        if version == "v1" {
+            // Format 1 holds the decider only: the read models come from the log, and it says so.
+            #expect(reader.lastFold.snapshotPosition == 0)
+            #expect(reader.lastFold.warnings.count == 1 && reader.lastFold.warnings[0].contains("no balances section"), "\(reader.lastFold.warnings)")
+        } else {
+            #expect(reader.lastFold.snapshotPosition == 120 && reader.lastFold.eventsRead == 0, "\(version): \(reader.lastFold)")
+            #expect(reader.lastFold.warnings.isEmpty, "\(version): \(reader.lastFold.warnings)")
+            let statuses = try reader.snapshotStatuses(deep: true)
+            #expect(statuses.allSatisfy { $0.problem == nil && $0.matchesReplay == true }, "\(version): \(statuses.map(\.summary))")
+        }
+        reader.usesSnapshots = false
+        let fromLog = ExpectedDump.render(outcomes: [], models: try reader.readModels(includeHistories: false))
+        #expect(fromLog == expected, "\(version): the read models from the log differ from read-models.json")
     }
 }
