@@ -173,6 +173,15 @@ struct SnapshotStart {
     }
 }
 
+/// What a snapshot is folded from: the state at `position` of everything a snapshot holds.
+struct SnapshotFold {
+    var position: UInt64
+    var models: ReadModels
+    var index: TimeIndex
+    /// Folded from the log only when the snapshot's decider does not come from the writer's memory.
+    var decider: DomainState
+}
+
 /// A snapshot that ``LedgerWriter/snapshot()`` wrote.
 public struct SnapshotTaken: Sendable, Equatable {
     /// The durable head the state was taken at.
@@ -204,6 +213,13 @@ extension LedgerWriter {
     /// lock is held only to copy the decider's state.
     @discardableResult
     public func snapshot() throws -> SnapshotTaken {
+        var carried: SnapshotFold? = nil
+        return try snapshot(continuing: &carried)
+    }
+
+    /// ``snapshot()``, continuing from `carried` (the fold of a snapshot just written) instead
+    /// of reading the newest snapshot back.
+    private func snapshot(continuing carried: inout SnapshotFold?) throws -> SnapshotTaken {
         var taken: (state: DomainState, head: LogHead)? = nil
         while taken == nil {
             let staged = lock.withLock { log.lastStagedPosition }
@@ -215,7 +231,7 @@ extension LedgerWriter {
             }
         }
         let (state, head) = taken!
-        return try writeSnapshot(through: head, decider: state)
+        return try writeSnapshot(through: head, decider: state, continuing: &carried)
     }
 
     /// Writes a snapshot at the end of the batch holding position `target` (at most the
@@ -223,35 +239,51 @@ extension LedgerWriter {
     /// before it, or from the log's start. This is how an import that appended many intervals'
     /// worth of events at once still leaves a snapshot every ``LedgerOptions/snapshotEveryEvents``.
     @discardableResult
-    func snapshotFromLog(atBatchEndOf target: UInt64) throws -> SnapshotTaken {
+    func snapshotFromLog(atBatchEndOf target: UInt64, continuing carried: inout SnapshotFold?) throws -> SnapshotTaken {
         let reader = try LogReader(directory: LedgerLayout(directory: directory).logDirectory)
         var end: LogHead? = nil
         try reader.forEach(from: target, through: target, batchEnd: { end = $0 }, { _ in })
         guard let end, end.position <= log.durableHead.position else {
             preconditionFailure("a snapshot from the log is taken at a durable position, not \(target)")
         }
-        return try writeSnapshot(through: end, decider: nil)
+        return try writeSnapshot(through: end, decider: nil, continuing: &carried)
     }
 
     /// Folds the read models, the time index and (without `decider`) the decider's state from
-    /// the newest usable snapshot at or before `head` through `head`, and writes the file.
-    private func writeSnapshot(through head: LogHead, decider: DomainState?) throws -> SnapshotTaken {
+    /// `carried` or else the newest usable snapshot at or before `head`, through `head`, and
+    /// writes the file; `carried` becomes the fold at `head`.
+    private func writeSnapshot(through head: LogHead, decider: DomainState?, continuing carried: inout SnapshotFold?) throws -> SnapshotTaken {
         let layout = LedgerLayout(directory: directory)
         let reader = try LogReader(directory: layout.logDirectory)
-        let sections: [SnapshotSectionKind] = [.balances, .readModels, .timeIndex] + (decider == nil ? [.decider] : [])
-        let projection = try ProjectionStart.find(
-            layout: layout, reader: reader, durableHead: log.durableHead, target: .position(head.position),
-            foldingAsOf: .end, sections: sections)
-        var models = projection.models ?? ReadModels(asOf: .end, keepsHistories: false)
-        var index = projection.timeIndex ?? TimeIndex(chunkEvents: timeIndexChunkEvents)
-        var state = decider ?? projection.decider ?? DomainState()
-        try reader.forEach(from: projection.position + 1, through: head.position) { view in
+        var fold: SnapshotFold
+        var rebuildReason: String? = nil
+        if let previous = carried, previous.position <= head.position {
+            fold = previous
+        } else {
+            let sections: [SnapshotSectionKind] = [.balances, .readModels, .timeIndex] + (decider == nil ? [.decider] : [])
+            let projection = try ProjectionStart.find(
+                layout: layout, reader: reader, durableHead: log.durableHead, target: .position(head.position),
+                foldingAsOf: .end, sections: sections)
+            fold = SnapshotFold(
+                position: projection.position,
+                models: projection.models ?? ReadModels(asOf: .end, keepsHistories: false),
+                index: projection.timeIndex ?? TimeIndex(chunkEvents: timeIndexChunkEvents),
+                decider: projection.decider ?? DomainState())
+            rebuildReason = projection.rebuildReason
+        }
+        carried = nil
+        let foldedFrom = fold.position
+        var models = fold.models
+        var index = fold.index
+        var state = fold.decider
+        try reader.forEach(from: fold.position + 1, through: head.position) { view in
             let (event, effect) = try LedgerCodec.decode(view)
             if decider == nil { state.apply(event, effect: effect) }
             models.fold(RecordedEvent(position: view.position, event: event, effect: effect))
             index.add(position: view.position, at: view.at)
         }
         precondition(index.lastPosition == head.position, "the time index covers the log through the snapshot's head")
+        if let decider { state = decider }
         let stateBytes = state.snapshotBytes()
         let balanceBytes = models.balanceSnapshotBytes()
         let readModelBytes = models.stateSnapshotBytes()
@@ -271,10 +303,11 @@ extension LedgerWriter {
         }
         let removed = Self.applyRetention(retention, in: layout.snapshotsDirectory)
         lock.withLock { newestSnapshotPosition = max(newestSnapshotPosition, head.position) }
+        carried = SnapshotFold(position: head.position, models: models, index: index, decider: state)
         return SnapshotTaken(
             head: head, path: layout.snapshotsDirectory + "/" + name, fileBytes: bytes.count,
             stateBytes: stateBytes.count, readModelBytes: balanceBytes.count + readModelBytes.count,
-            readModelsFrom: projection.position, rebuildReason: projection.rebuildReason, removed: removed)
+            readModelsFrom: foldedFrom, rebuildReason: rebuildReason, removed: removed)
     }
 
     /// Removes what `retention` does not keep; returns the removed file names.
@@ -304,11 +337,12 @@ extension LedgerWriter {
         }
         guard due else { return }
         defer { lock.withLock { automaticSnapshotRunning = false } }
+        var carried: SnapshotFold? = nil
         while true {
             let (newest, head) = lock.withLock { (newestSnapshotPosition, log.durableHead.position) }
             guard head >= newest + 2 * snapshotEveryEvents else { break }
-            try snapshotFromLog(atBatchEndOf: newest + snapshotEveryEvents)
+            try snapshotFromLog(atBatchEndOf: newest + snapshotEveryEvents, continuing: &carried)
         }
-        try snapshot()
+        try snapshot(continuing: &carried)
     }
 }
