@@ -48,7 +48,8 @@ struct ProjectionStart {
     /// The loaded models fold as of `foldingAsOf` (default: the target), e.g. `.end` for a
     /// snapshot being written at a position.
     static func find(layout: LedgerLayout, reader: LogReader, durableHead: LogHead?, target: AsOf,
-                     foldingAsOf: AsOf? = nil, sections: [SnapshotSectionKind]) throws -> ProjectionStart {
+                     foldingAsOf: AsOf? = nil, sections: [SnapshotSectionKind],
+                     balanceScope: BalanceScope? = nil) throws -> ProjectionStart {
         var catalog = try SnapshotCatalog(layout: layout, reader: reader, durableHead: durableHead)
         var start = ProjectionStart(head: catalog.durableHead)
         var candidates = catalog.entries
@@ -61,7 +62,7 @@ struct ProjectionStart {
             return false
         }
         for entry in candidates {
-            switch load(entry, catalog: &catalog, target: foldingAsOf ?? target, sections: sections) {
+            switch load(entry, catalog: &catalog, target: foldingAsOf ?? target, sections: sections, balanceScope: balanceScope) {
             case .success(let loaded):
                 loaded.models.map { start.models = $0 }
                 loaded.balances.map { start.balances = $0 }
@@ -79,7 +80,7 @@ struct ProjectionStart {
     }
 
     private static func load(_ entry: SnapshotCatalog.Entry, catalog: inout SnapshotCatalog, target: AsOf,
-                             sections: [SnapshotSectionKind]) -> Result<(models: ReadModels?, balances: BalanceFold?, timeIndex: TimeIndex?, decider: DomainState?), SnapshotFileProblem> {
+                             sections: [SnapshotSectionKind], balanceScope: BalanceScope?) -> Result<(models: ReadModels?, balances: BalanceFold?, timeIndex: TimeIndex?, decider: DomainState?), SnapshotFileProblem> {
         let header: SnapshotHeader
         switch catalog.checked(entry) {
         case .success(let checked): header = checked
@@ -104,7 +105,7 @@ struct ProjectionStart {
                 }
             } else {
                 balances = try decoding(header, .balances) {
-                    try balanceBytes.withUnsafeBytes { try BalanceFold(asOf: target, lastPosition: entry.position, balanceSnapshot: $0) }
+                    try balanceBytes.withUnsafeBytes { try BalanceFold(asOf: target, lastPosition: entry.position, balanceSnapshot: $0, scope: balanceScope) }
                 }
             }
             if sections.contains(.timeIndex) {
@@ -217,15 +218,16 @@ extension LedgerReader {
     /// ``readModels(asOf:includeHistories:)`` chooses it), then each later record's money
     /// fields are read straight from its payload bytes (no `Event` is built), and only money
     /// events touch the fold. Returns the fold and the number of events read from the log.
-    public func balances(asOf: AsOf = .end) throws -> (balances: BalanceFold, events: UInt64) {
+    /// With `scope` (one tenant, or one worker), only those balances are loaded and folded.
+    public func balances(asOf: AsOf = .end, scope: BalanceScope? = nil) throws -> (balances: BalanceFold, events: UInt64) {
         var report = FoldReport()
         defer { lastFold = report }
-        var fold = BalanceFold(asOf: asOf)
+        var fold = BalanceFold(asOf: asOf, scope: scope)
         var ranges: [ClosedRange<UInt64>]
         if usesSnapshots {
             let start = try ProjectionStart.find(
                 layout: LedgerLayout(directory: directory), reader: log, durableHead: nil, target: asOf,
-                sections: [.balances])
+                sections: [.balances], balanceScope: scope)
             report.snapshotPosition = start.position
             report.snapshotPath = start.path
             report.warnings = start.warnings

@@ -340,9 +340,12 @@ extension LedgerWriter {
         var carried: SnapshotFold? = nil
         while true {
             let (newest, head) = lock.withLock { (newestSnapshotPosition, log.durableHead.position) }
-            guard head >= newest + 2 * snapshotEveryEvents else { break }
+            guard head > newest + snapshotEveryEvents else { break }
             try snapshotFromLog(atBatchEndOf: newest + snapshotEveryEvents, continuing: &carried)
         }
+        // One at the head too (the next open replays nothing), unless the last interval's
+        // batch ended there.
+        guard lock.withLock({ log.lastStagedPosition > newestSnapshotPosition }) else { return }
         try snapshot(continuing: &carried)
     }
 }

@@ -247,25 +247,25 @@ struct SnapshotReader {
 
     init(bytes: UnsafeRawBufferPointer) { varints = VarintReader(bytes: bytes) }
 
-    mutating func byte(_ field: String) throws(SnapshotError) -> UInt8 {
-        do { return try varints.byte(field) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
+    mutating func byte(_ field: @autoclosure () -> String) throws(SnapshotError) -> UInt8 {
+        do { return try varints.byte(field()) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
     }
 
-    mutating func unsigned(_ field: String) throws(SnapshotError) -> UInt64 {
-        do { return try varints.unsigned(field) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
+    mutating func unsigned(_ field: @autoclosure () -> String) throws(SnapshotError) -> UInt64 {
+        do { return try varints.unsigned(field()) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
     }
 
-    mutating func signed(_ field: String) throws(SnapshotError) -> Int64 {
-        do { return try varints.signed(field) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
+    mutating func signed(_ field: @autoclosure () -> String) throws(SnapshotError) -> Int64 {
+        do { return try varints.signed(field()) } catch { throw SnapshotError(offset: error.offset, reason: error.reason) }
     }
 
     /// A count of entries that follow; each takes at least one byte, so a count larger than
     /// what is left is malformed (and never makes the decoder loop or allocate for nothing).
-    mutating func count(_ field: String) throws(SnapshotError) -> Int {
+    mutating func count(_ field: @autoclosure () -> String) throws(SnapshotError) -> Int {
         let start = offset
-        let value = try unsigned(field)
+        let value = try unsigned(field())
         guard value <= UInt64(bytes.count - offset) else {
-            throw SnapshotError(offset: start, reason: "\(field) \(value) exceeds the \(bytes.count - offset) bytes left")
+            throw SnapshotError(offset: start, reason: "\(field()) \(value) exceeds the \(bytes.count - offset) bytes left")
         }
         return Int(value)
     }
@@ -279,6 +279,18 @@ struct SnapshotReader {
         }
         varints.skip(length)
         return Name(String(decoding: text, as: UTF8.self))
+    }
+
+    /// A name's UTF-8 bytes (checked), pointing into the snapshot's bytes.
+    mutating func nameBytes(_ field: String) throws(SnapshotError) -> UnsafeRawBufferPointer {
+        let start = offset
+        let length = try count("\(field) length")
+        let text = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        guard CodecUTF8.scalarCount(text) != nil else {
+            throw SnapshotError(offset: start, reason: "\(field) is not valid UTF-8")
+        }
+        varints.skip(length)
+        return text
     }
 
     /// A name that must come strictly after `previous` (the keys of one table, sorted by bytes).

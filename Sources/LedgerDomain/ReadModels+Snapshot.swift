@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// A compact, versioned, deterministic binary image of the read models (the projectors'
 /// state) at a log position, in two parts: the worker balances, which the balances-only
 /// replay (`BalanceFold`) starts from alone, and everything else. Queries as of a position or
@@ -182,15 +187,27 @@ extension BalanceFold {
     /// (`ReadModels.balanceSnapshotBytes()`), so that folding the events after `lastPosition`
     /// gives what folding the whole log gives. The caller guarantees that `asOf` selects every
     /// event up to `lastPosition`. Malformed bytes throw ``SnapshotError`` naming the offset.
-    public init(asOf: AsOf, lastPosition: UInt64, balanceSnapshot: UnsafeRawBufferPointer) throws(SnapshotError) {
+    /// With `scope`, only the entries it includes are kept (the others are still checked).
+    public init(asOf: AsOf, lastPosition: UInt64, balanceSnapshot: UnsafeRawBufferPointer,
+                scope: BalanceScope? = nil) throws(SnapshotError) {
         if case .position(let last) = asOf {
             precondition(lastPosition <= last, "a snapshot at \(lastPosition) is past the as-of position \(last)")
         }
-        self.init(asOf: asOf)
+        self.init(asOf: asOf, scope: scope)
         self.lastPosition = lastPosition
         do throws(SnapshotError) {
             var balances = try BalanceSnapshotReader(bytes: balanceSnapshot)
-            while let entry = try balances.next() { table.insert(entry.balance, tenant: entry.tenant) }
+            if let scope {
+                while let entry = try balances.nextRaw() {
+                    guard scope.includes(tenant: entry.tenant, worker: entry.worker) else { continue }
+                    let worker = Name(String(decoding: entry.worker, as: UTF8.self))
+                    let balance = WorkerBalance(worker: worker, availableCents: entry.availableCents,
+                                                pendingCents: entry.pendingCents, totalEarnedCents: entry.totalEarnedCents)
+                    table.insert(balance, tenant: Name(String(decoding: entry.tenant, as: UTF8.self)))
+                }
+            } else {
+                while let entry = try balances.next() { table.insert(entry.balance, tenant: entry.tenant) }
+            }
         } catch {
             throw error.inPart("balance bytes")
         }
@@ -216,6 +233,43 @@ struct BalanceSnapshotReader {
 
     /// The next balance and the offset its entry starts at, or nil after the last one (then
     /// the bytes must end).
+    /// The next entry as bytes (checked like `next()`: UTF-8, strictly increasing keys), or nil
+    /// after the last one. The bytes point into the snapshot's. Not to be mixed with `next()`.
+    mutating func nextRaw() throws(SnapshotError) -> (tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer,
+                                                       availableCents: Int64, pendingCents: Int64, totalEarnedCents: Int64)? {
+        guard entriesLeft > 0 else {
+            guard reader.offset == reader.bytes.count else {
+                throw SnapshotError(offset: reader.offset, reason: "\(reader.bytes.count - reader.offset) trailing bytes after the snapshot")
+            }
+            return nil
+        }
+        entriesLeft -= 1
+        let start = reader.offset
+        let tenant = try reader.nameBytes("tenant")
+        let worker = try reader.nameBytes("id")
+        if let previousRaw {
+            let order = Self.compare(previousRaw.tenant, tenant)
+            guard order < 0 || (order == 0 && Self.compare(previousRaw.worker, worker) < 0) else {
+                throw SnapshotError(offset: start, reason: "key \(String(decoding: tenant, as: UTF8.self))/\(String(decoding: worker, as: UTF8.self)) is not after the previous one")
+            }
+        }
+        previousRaw = (tenant, worker)
+        return (tenant, worker, try reader.signed("balance available cents"), try reader.signed("balance pending cents"),
+                try reader.signed("balance total earned cents"))
+    }
+
+    private var previousRaw: (tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer)? = nil
+
+    /// Byte order (the order `Name` sorts in): negative, zero or positive.
+    private static func compare(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
+        let common = min(left.count, right.count)
+        if common > 0 {
+            let order = memcmp(left.baseAddress!, right.baseAddress!, common)
+            if order != 0 { return Int(order) }
+        }
+        return left.count - right.count
+    }
+
     mutating func next() throws(SnapshotError) -> (offset: Int, tenant: Name, balance: WorkerBalance)? {
         guard entriesLeft > 0 else {
             guard reader.offset == reader.bytes.count else {

@@ -36,8 +36,8 @@ public struct VarintReader {
     public static let varintBytesMax = 10
 
     /// Reads one byte.
-    public mutating func byte(_ field: String) throws(Problem) -> UInt8 {
-        guard offset < bytes.count else { throw Problem(offset: offset, reason: "truncated: \(field) is missing") }
+    public mutating func byte(_ field: @autoclosure () -> String) throws(Problem) -> UInt8 {
+        guard offset < bytes.count else { throw Problem(offset: offset, reason: "truncated: \(field()) is missing") }
         defer { offset += 1 }
         return bytes[offset]
     }
@@ -48,28 +48,28 @@ public struct VarintReader {
         offset += count
     }
 
-    public mutating func unsigned(_ field: String) throws(Problem) -> UInt64 {
+    public mutating func unsigned(_ field: @autoclosure () -> String) throws(Problem) -> UInt64 {
         let start = offset
         var value: UInt64 = 0
         var shift: UInt64 = 0
         for index in 0..<Self.varintBytesMax {
-            guard offset < bytes.count else { throw Problem(offset: start, reason: "truncated: \(field) is missing") }
+            guard offset < bytes.count else { throw Problem(offset: start, reason: "truncated: \(field()) is missing") }
             let byte = bytes[offset]
             offset += 1
             // The tenth byte carries only the top bit; a zero final byte after the first is an
             // overlong form (two encodings of one value would break determinism).
             if (index == Self.varintBytesMax - 1 && byte > 1) || (index > 0 && byte == 0) {
-                throw Problem(offset: start, reason: "\(field) is not a canonical varint")
+                throw Problem(offset: start, reason: "\(field()) is not a canonical varint")
             }
             value |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 { return value }
             shift += 7
         }
-        throw Problem(offset: start, reason: "\(field) is not a canonical varint")
+        throw Problem(offset: start, reason: "\(field()) is not a canonical varint")
     }
 
-    public mutating func signed(_ field: String) throws(Problem) -> Int64 {
-        let encoded = try unsigned(field)
+    public mutating func signed(_ field: @autoclosure () -> String) throws(Problem) -> Int64 {
+        let encoded = try unsigned(field())
         return Int64(bitPattern: encoded >> 1) ^ -Int64(bitPattern: encoded & 1)
     }
 }

@@ -13,7 +13,7 @@ extension LedgerCommand {
         func run() throws {
             try reportingFailures {
                 // The fast path: the balances section of a snapshot, then only money fields.
-                let fold = try query.loadBalances()
+                let fold = try query.loadBalances(worker: worker)
                 var rows = Rows(["tenant", "worker", "available_cents", "pending_cents", "total_earned_cents"])
                 let tenants = query.tenant.map { [Name($0)] } ?? fold.tenants
                 for tenant in tenants {

@@ -68,9 +68,10 @@ extension QueryOptions {
     }
 
     /// The balances fast path, from the newest snapshot's balances before the as-of point.
-    func loadBalances() throws -> BalanceFold {
+    func loadBalances(worker: String? = nil) throws -> BalanceFold {
         let reader = try openReader()
-        let (fold, _) = try reader.balances(asOf: asOf)
+        let scope = tenant.map { BalanceScope(tenant: Name($0), worker: worker.map { Name($0) }) }
+        let (fold, _) = try reader.balances(asOf: asOf, scope: scope)
         for warning in reader.lastFold.warnings { Terminal.warning(warning) }
         return fold
     }
