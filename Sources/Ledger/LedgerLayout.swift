@@ -3,6 +3,10 @@ import LedgerEngine
 import LedgerLog
 
 /// Settings of a ledger directory.
+/// Which snapshot files are kept (``LedgerOptions/snapshotRetention``), named here so that an
+/// embedder setting the options needs no other import.
+public typealias SnapshotRetention = LedgerEngine.SnapshotRetention
+
 public struct LedgerOptions: Sendable {
     /// Settings of the underlying log (segment and batch sizes, compression, sync).
     public var log: LogOptions

@@ -88,6 +88,12 @@ public final class LedgerWriter: @unchecked Sendable {
     /// The position of the last durable event (0 for an empty ledger).
     public var head: LogHead { log.durableHead }
 
+    /// Group commit so far: flushes made durable (one fdatasync each) and the wall-clock
+    /// nanoseconds spent in them, since open.
+    public var commitStatistics: (syncs: UInt64, flushingNanoseconds: UInt64) {
+        (log.syncCount, log.flushingNanoseconds)
+    }
+
     /// Releases the writer lock. The writer must not be used afterwards.
     public func close() { log.close() }
 

@@ -42,6 +42,13 @@ final class ConditionLock: @unchecked Sendable {
         precondition(result == 0, "pthread_cond_wait failed: \(result)")
     }
 
+    /// Waits for a signal on another condition variable used with this mutex; the lock must
+    /// be held, and is held again on return (spurious wake-ups happen: recheck).
+    func wait(on other: UnsafeMutablePointer<pthread_cond_t>) {
+        let result = pthread_cond_wait(other, mutex)
+        precondition(result == 0, "pthread_cond_wait failed: \(result)")
+    }
+
     /// Wakes every waiter.
     func broadcast() {
         let result = pthread_cond_broadcast(condition)

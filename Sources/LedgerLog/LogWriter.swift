@@ -53,12 +53,17 @@ public final class LogWriter: @unchecked Sendable {
     /// Encoded bytes in `staged` and `flushing`.
     @exclusivity(unchecked) private var stagedBytes = 0
     private var flushInProgress = false
+    /// Callers of `waitUntilDurable` asleep until a flush covers them or makes them the
+    /// next leader; each has a condition of its own, so the end of a flush wakes only
+    /// those it made durable and one other to lead the next flush, not every waiter.
+    @exclusivity(unchecked) private var waiters: [DurabilityWaiter] = []
     @exclusivity(unchecked) private var poison: LogError?
     @exclusivity(unchecked) private var isClosed = false
     @exclusivity(unchecked) private var index: IdempotencyIndex
     private var batches: BatchIndex
     private var segments: [SegmentEntry]
     private var syncs: UInt64 = 0
+    private var flushNanoseconds: UInt64 = 0
 
     // Owned by the flush leader (one flush at a time).
     let sealer: BatchSealer
@@ -181,6 +186,10 @@ public final class LogWriter: @unchecked Sendable {
     /// when `options.synchronous` is false). Fewer than appends under group commit.
     public var syncCount: UInt64 { state.withLock { syncs } }
 
+    /// Wall-clock nanoseconds spent inside flushes (encode, compress, write, fdatasync) since
+    /// open: compared with elapsed time, how busy group commit keeps the disk.
+    public var flushingNanoseconds: UInt64 { state.withLock { flushNanoseconds } }
+
     /// Bytes the idempotency index occupies (for memory accounting).
     public var indexBytes: Int { state.withLock { index.bytes } }
 
@@ -299,15 +308,45 @@ public final class LogWriter: @unchecked Sendable {
         state.lock()
         defer { state.unlock() }
         precondition(position <= lastStaged, "position \(position) was never staged (last staged: \(lastStaged))")
+        var waiter: DurabilityWaiter? = nil
         while true {
             try checkUsable()
             if durable.position >= position { return }
             if flushInProgress {
-                state.wait()
+                let sleeper = waiter ?? DurabilityWaiter(position: position)
+                waiter = sleeper
+                sleeper.woken = false
+                waiters.append(sleeper)
+                while !sleeper.woken { state.wait(on: sleeper.condition) }
                 continue
             }
             try lead()
         }
+    }
+
+    /// At the end of a flush (lock held): wakes the waiters it made durable, and one that
+    /// it did not, to lead the next flush; everyone when the writer is poisoned or closed.
+    private func wakeWaiters() {
+        guard !waiters.isEmpty else { return }
+        let everyone = poison != nil || isClosed
+        // The next leader first: the sooner the next flush starts, the more syncs overlap
+        // the staging of those just made durable.
+        if !everyone && !flushInProgress,
+           let next = waiters.firstIndex(where: { $0.position > durable.position }) {
+            waiters[next].wake()
+            waiters.remove(at: next)
+        }
+        var kept = 0
+        for index in waiters.indices {
+            let waiter = waiters[index]
+            if everyone || waiter.position <= durable.position {
+                waiter.wake()
+            } else {
+                waiters[kept] = waiter
+                kept += 1
+            }
+        }
+        waiters.removeLast(waiters.count - kept)
     }
 
     /// Runs one flush as the leader; called and returns with the lock held.
@@ -321,14 +360,18 @@ public final class LogWriter: @unchecked Sendable {
         let segmentCount = segments.count
         state.unlock()
         let result: Result<FlushResult, LogError>
+        let began = Self.monotonicNanoseconds()
         do throws(LogError) {
             result = .success(try sealer.flush(records, after: previous, segmentCount: segmentCount))
         } catch {
             result = .failure(error)
         }
+        let flushTook = Self.monotonicNanoseconds() &- began
         state.lock()
+        flushNanoseconds &+= flushTook
         flushInProgress = false
         state.broadcast()
+        defer { wakeWaiters() }
         switch result {
         case .success(let flushed):
             for created in flushed.createdSegments { segments.append(created) }
@@ -345,6 +388,12 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
+    private static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
     private func checkUsable() throws(LogError) {
         if let poison { throw poison }
         if isClosed { throw .closed }
@@ -358,9 +407,36 @@ public final class LogWriter: @unchecked Sendable {
         let wasClosed = isClosed
         isClosed = true
         state.broadcast()
+        wakeWaiters()
         state.unlock()
         if wasClosed { return }
         sealer.close()
         lockFile.close()
+    }
+}
+
+/// One sleeping caller of `waitUntilDurable`: its position and its own condition variable
+/// (used with the writer's `state` mutex). `woken` is set under that mutex.
+final class DurabilityWaiter {
+    let position: UInt64
+    let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    var woken = false
+
+    init(position: UInt64) {
+        self.position = position
+        let result = pthread_cond_init(condition, nil)
+        precondition(result == 0, "pthread_cond_init failed: \(result)")
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deallocate()
+    }
+
+    /// Marks it woken and signals it; the writer's `state` lock must be held.
+    func wake() {
+        woken = true
+        let result = pthread_cond_signal(condition)
+        precondition(result == 0, "pthread_cond_signal failed: \(result)")
     }
 }
