@@ -105,7 +105,8 @@ func registerLedgerBenchmarks() {
         let directory = BenchmarkDirectories.fresh("import")
         defer { BenchmarkDirectories.remove(directory) }
         benchmark.startMeasurement()
-        let writer = try LedgerWriter.open(directory: directory, create: true)
+        // No automatic snapshot: this is the import alone (a snapshot's cost is its own benchmark).
+        let writer = try LedgerWriter.open(directory: directory, create: true, options: LedgerOptions(snapshotEveryEvents: 0))
         let summary = try history.bytes.withUnsafeBytes { try writer.importLines($0) }
         writer.close()
         benchmark.stopMeasurement()
