@@ -92,7 +92,10 @@ extension DomainState {
         }
 
         var previous: TenantScopedName? = nil
-        for _ in 0..<(try reader.count("invitation count")) {
+        let invitationsCount = try reader.count("invitation count")
+        // Sized once: no rehash while loading (a growing table briefly holds old and new storage).
+        invitations.reserveCapacity(invitationsCount)
+        for _ in 0..<invitationsCount {
             let key = try reader.key(after: previous)
             previous = key
             let status = try reader.enumeration(InvitationStatus.self, "invitation status")
@@ -105,14 +108,18 @@ extension DomainState {
         }
 
         previous = nil
-        for _ in 0..<(try reader.count("registered user count")) {
+        let registeredUsersCount = try reader.count("registered user count")
+        registeredUsers.reserveCapacity(registeredUsersCount)
+        for _ in 0..<registeredUsersCount {
             let key = try reader.key(after: previous)
             previous = key
             registeredUsers.insert(key)
         }
 
         previous = nil
-        for _ in 0..<(try reader.count("worker count")) {
+        let workersCount = try reader.count("worker count")
+        workers.reserveCapacity(workersCount)
+        for _ in 0..<workersCount {
             let key = try reader.key(after: previous)
             previous = key
             var worker = WorkerRuleState()
@@ -132,7 +139,9 @@ extension DomainState {
         }
 
         previous = nil
-        for _ in 0..<(try reader.count("order count")) {
+        let ordersCount = try reader.count("order count")
+        orders.reserveCapacity(ordersCount)
+        for _ in 0..<ordersCount {
             let key = try reader.key(after: previous)
             previous = key
             let statusOffset = reader.offset
