@@ -24,6 +24,31 @@ import Testing
         #expect(fold.tenants == ["a", "ab"])
     }
 
+    /// Keys of every length around the hash's 8-byte words, ids that differ only in their last
+    /// byte or only by a trailing zero byte, thousands of them (the table grows many times):
+    /// each keeps its own balance.
+    @Test func keysOfEveryLengthStayApartThroughGrowth() {
+        var fold = BalanceFold()
+        var expected: [(Name, Name, Int64)] = []
+        var amount: Int64 = 1
+        for tenantLength in [0, 1, 7, 8, 9, 16, 17] {
+            let tenant = Name(String(repeating: "t", count: tenantLength))
+            for workerLength in 0...25 {
+                for last in ["a", "b", "\u{0}"] {
+                    let worker = Name(String(repeating: "w", count: workerLength) + last)
+                    fold.apply(.bonus(amountCents: amount), tenant: tenant, worker: worker)
+                    expected.append((tenant, worker, amount))
+                    amount += 1
+                }
+            }
+        }
+        #expect(fold.count == expected.count)
+        for (tenant, worker, cents) in expected {
+            #expect(fold.balance(tenant: tenant, worker: worker)?.availableCents == cents, "\(tenant)/\(worker)")
+        }
+        #expect(fold.balance(tenant: "t", worker: "zzz") == nil)
+    }
+
     @Test func zeroAmountsCreateNoBalance() {
         var fold = BalanceFold()
         fold.apply(.approval(feeCents: 0), tenant: "acme", worker: "w-4")
