@@ -93,10 +93,10 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Opens a ledger directory for writing.
     ///
-    /// Takes the directory's lock (`LogError.locked` at once if another writer holds
-    /// it; note that a child process being spawned holds copies of its parent's
-    /// descriptors until it execs, so reopening right after `close` while another
-    /// thread spawns a process can briefly see `locked`), checks the whole log (every
+    /// Takes the directory's lock (`LogError.locked` after about 100 ms of retries if
+    /// another writer holds it: a child process being spawned holds copies of its parent's
+    /// descriptors until it execs, so a reopen right after `close` while another thread
+    /// spawns a process may find the lock briefly held), checks the whole log (every
     /// checksum, the hash chain, positions, framing),
     /// rebuilds the idempotency index, and cuts a torn tail left by a crash (see
     /// `recovery`). Anything else that does not check out throws `LogError.corrupt`.
@@ -125,7 +125,17 @@ public final class LogWriter: @unchecked Sendable {
         }
         let lockFile = try FileDescriptor.open(LedgerDirectory.path(directory, LedgerDirectory.lockFileName),
                                                flags: O_RDWR | O_CREAT)
-        guard try lockFile.tryLockExclusive() else { throw LogError.locked(directory: directory) }
+        // A process being spawned by another thread holds copies of this process's descriptors
+        // (the LOCK of a writer just closed among them) until it execs: a few retries over
+        // about 100 ms tell that moment from a writer that really holds the lock.
+        var locked = try lockFile.tryLockExclusive()
+        var retries = 0
+        while !locked && retries < 10 {
+            usleep(10_000)
+            retries += 1
+            locked = try lockFile.tryLockExclusive()
+        }
+        guard locked else { throw LogError.locked(directory: directory) }
         // Under the lock: another writer may have created the ledger meanwhile.
         if !FileSystem.exists(formatPath) {
             guard try LedgerDirectory.isEmptyForCreation(directory) else {
