@@ -280,14 +280,7 @@ struct SnapshotReader {
     }
 
     mutating func name(_ field: String) throws(SnapshotError) -> Name {
-        let start = offset
-        let length = try count("\(field) length")
-        let text = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
-        guard CodecUTF8.scalarCount(text) != nil else {
-            throw SnapshotError(offset: start, reason: "\(field) is not valid UTF-8")
-        }
-        varints.skip(length)
-        return Name(String(decoding: text, as: UTF8.self))
+        Name(String(decoding: try nameBytes(field), as: UTF8.self))
     }
 
     /// A name's UTF-8 bytes (checked), pointing into the snapshot's bytes.

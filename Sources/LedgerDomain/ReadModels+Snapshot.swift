@@ -219,7 +219,6 @@ extension BalanceFold {
 struct BalanceSnapshotReader {
     private var reader: SnapshotReader
     private var entriesLeft: Int
-    private var previous: TenantScopedName? = nil
 
     init(bytes: UnsafeRawBufferPointer) throws(SnapshotError) {
         reader = SnapshotReader(bytes: bytes)
@@ -234,7 +233,7 @@ struct BalanceSnapshotReader {
     /// The next balance and the offset its entry starts at, or nil after the last one (then
     /// the bytes must end).
     /// The next entry as bytes (checked like `next()`: UTF-8, strictly increasing keys), or nil
-    /// after the last one. The bytes point into the snapshot's. Not to be mixed with `next()`.
+    /// after the last one. The bytes point into the snapshot's. `next()` is this with `Name`s.
     mutating func nextRaw() throws(SnapshotError) -> (tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer,
                                                        availableCents: Int64, pendingCents: Int64, totalEarnedCents: Int64)? {
         guard entriesLeft > 0 else {
@@ -271,22 +270,12 @@ struct BalanceSnapshotReader {
     }
 
     mutating func next() throws(SnapshotError) -> (offset: Int, tenant: Name, balance: WorkerBalance)? {
-        guard entriesLeft > 0 else {
-            guard reader.offset == reader.bytes.count else {
-                throw SnapshotError(offset: reader.offset, reason: "\(reader.bytes.count - reader.offset) trailing bytes after the snapshot")
-            }
-            return nil
-        }
-        entriesLeft -= 1
         let start = reader.offset
-        let key = try reader.key(after: previous)
-        previous = key
+        guard let entry = try nextRaw() else { return nil }
         let balance = WorkerBalance(
-            worker: key.id,
-            availableCents: try reader.signed("balance available cents"),
-            pendingCents: try reader.signed("balance pending cents"),
-            totalEarnedCents: try reader.signed("balance total earned cents"))
-        return (start, key.tenant, balance)
+            worker: Name(String(decoding: entry.worker, as: UTF8.self)), availableCents: entry.availableCents,
+            pendingCents: entry.pendingCents, totalEarnedCents: entry.totalEarnedCents)
+        return (start, Name(String(decoding: entry.tenant, as: UTF8.self)), balance)
     }
 }
 
