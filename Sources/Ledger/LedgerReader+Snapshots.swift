@@ -189,14 +189,10 @@ extension LedgerReader {
         var report = FoldReport()
         defer { lastFold = report }
         guard !includeHistories, usesSnapshots else {
-            var models = ReadModels(asOf: asOf, keepsHistories: includeHistories)
-            var through = UInt64.max
-            if case .position(let position) = asOf { through = position }
-            try forEachEvent(through: through) { recorded in
-                report.eventsRead += 1
-                models.fold(recorded)
-            }
-            return models
+            var through = try log.head().position
+            if case .position(let position) = asOf { through = min(through, position) }
+            return try fold(ranges: through >= 1 ? [1...through] : [],
+                            into: ReadModels(asOf: asOf, keepsHistories: includeHistories), report: &report)
         }
         let start = try ProjectionStart.find(
             layout: LedgerLayout(directory: directory), reader: log, durableHead: nil, target: asOf,
@@ -204,14 +200,38 @@ extension LedgerReader {
         report.snapshotPosition = start.position
         report.snapshotPath = start.path
         report.warnings = start.warnings
-        var models = start.models ?? ReadModels(asOf: asOf, keepsHistories: false)
-        for range in start.ranges(for: asOf) {
-            try forEachEvent(from: range.lowerBound, through: range.upperBound) { recorded in
+        return try fold(ranges: start.ranges(for: asOf), into: start.models ?? ReadModels(asOf: asOf, keepsHistories: false),
+                        report: &report)
+    }
+
+    /// Folds the events of `ranges` into `models`: on two threads (``TwoThreadFold``) when
+    /// there are at least ``twoThreadFoldMinimumEvents`` of them, else on this one. Both give
+    /// the same read models.
+    private func fold(ranges: [ClosedRange<UInt64>], into models: ReadModels, report: inout FoldReport) throws -> ReadModels {
+        let events = ranges.reduce(UInt64(0)) { $0 + ($1.upperBound - $1.lowerBound + 1) }
+        var models = models
+        guard events >= twoThreadFoldMinimumEvents, events > 0 else {
+            for range in ranges {
+                try forEachEvent(from: range.lowerBound, through: range.upperBound) { recorded in
+                    report.eventsRead += 1
+                    models.fold(recorded)
+                }
+            }
+            return models
+        }
+        // The second thread folds its parts of the events handed to it; dropping `second`
+        // on an error stops it.
+        var second = TwoThreadFold(startingFrom: models)
+        for range in ranges {
+            try log.forEach(from: range.lowerBound, through: range.upperBound) { view in
                 report.eventsRead += 1
-                models.fold(recorded)
+                let (event, effect) = try LedgerCodec.decode(view)
+                let recorded = RecordedEvent(position: view.position, event: event, effect: effect)
+                models.fold(recorded, parts: TwoThreadFold.firstParts)
+                second.hand(recorded)
             }
         }
-        return models
+        return ReadModels(merging: models, second.finish(), takingFromSecond: TwoThreadFold.secondParts)
     }
 
     /// Worker balances only, the fast path: from the newest usable snapshot's balances (as

@@ -19,6 +19,14 @@ public final class LedgerReader {
     public var usesSnapshots = true
     /// Where the last ``readModels(asOf:includeHistories:)`` or ``balances(asOf:)`` started.
     public internal(set) var lastFold = FoldReport()
+    /// Folds of the read models with at least this many events to read use a second thread
+    /// (it folds half of the read models while this one reads, decodes and folds the other
+    /// half); smaller folds, and every fold when this is `.max`, use the calling thread only.
+    /// The read models are the same either way.
+    public var twoThreadFoldMinimumEvents: UInt64 = LedgerReader.defaultTwoThreadFoldMinimumEvents
+    /// The default of ``twoThreadFoldMinimumEvents``: below it, starting a thread and merging
+    /// cost more than the second core saves.
+    public static let defaultTwoThreadFoldMinimumEvents: UInt64 = 65_536
 
     public init(directory: String) throws {
         let layout = LedgerLayout(directory: directory)

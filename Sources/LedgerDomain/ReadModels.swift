@@ -60,6 +60,8 @@ public struct ReadModels: Sendable {
     /// Index of each tenant's models in `tenantModels`, so that folding mutates them in place.
     var tenantIndexes: [Name: Int] = [:]
     var tenantModels: [TenantReadModels] = []
+    /// The index of the tenant folded last (a hint, checked before use).
+    var lastTenantIndex = 0
 
     /// Empty read models that will fold the events `asOf` selects, with the history lists
     /// unless `keepsHistories` is false.
@@ -71,19 +73,45 @@ public struct ReadModels: Sendable {
     /// Folds the next appended event of the log; skips it when the as-of filter excludes it.
     /// Events must come in log order (increasing positions).
     public mutating func fold(_ recorded: RecordedEvent) {
+        fold(recorded, parts: .all)
+    }
+
+    /// Folds the next appended event into `parts` of the read models only (the others stay as
+    /// they are): one half of a fold split over two threads, which
+    /// ``init(merging:_:takingFromSecond:)`` puts back together.
+    public mutating func fold(_ recorded: RecordedEvent, parts: ReadModelParts) {
         precondition(recorded.position > lastPosition, "events must be folded in log order")
         lastPosition = recorded.position
         guard asOf.includes(position: recorded.position, at: recorded.event.at) else { return }
         let tenant = recorded.event.tenant
         let index: Int
-        if let existing = tenantIndexes[tenant] {
+        // Runs of one tenant's events are common: one comparison instead of a hash lookup.
+        if lastTenantIndex < tenantModels.count, tenantModels[lastTenantIndex].tenant == tenant {
+            index = lastTenantIndex
+        } else if let existing = tenantIndexes[tenant] {
             index = existing
         } else {
             index = tenantModels.count
             tenantModels.append(TenantReadModels(tenant: tenant, asOf: asOf, keepsHistories: keepsHistories))
             tenantIndexes[tenant] = index
         }
-        tenantModels[index].fold(recorded)
+        lastTenantIndex = index
+        tenantModels[index].fold(recorded, parts: parts)
+    }
+
+    /// The read models of two folds of the same events, `first` folded into the complement of
+    /// `secondParts` and `second` into `secondParts`: equal to one fold into all parts.
+    /// Both must have folded the same events with the same as-of filter (checked: same last
+    /// position, same tenants in the same order).
+    public init(merging first: ReadModels, _ second: ReadModels, takingFromSecond secondParts: ReadModelParts) {
+        precondition(first.asOf == second.asOf && first.keepsHistories == second.keepsHistories
+                     && first.lastPosition == second.lastPosition
+                     && first.tenantModels.count == second.tenantModels.count,
+                     "merged read models must have folded the same events")
+        self = first
+        for index in second.tenantModels.indices {
+            tenantModels[index].take(secondParts, from: second.tenantModels[index])
+        }
     }
 
     /// The tenants with at least one folded event, sorted by UTF-8 bytes.
@@ -96,6 +124,28 @@ public struct ReadModels: Sendable {
         guard let index = tenantIndexes[tenant] else { return nil }
         return tenantModels[index]
     }
+}
+
+/// The read models a fold updates, so that one fold can be split over two threads: each
+/// thread folds every event into its own parts, and the halves are merged
+/// (``ReadModels/init(merging:_:takingFromSecond:)``). The parts share no state.
+public struct ReadModelParts: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The audit trail (its list; the count is kept by every part).
+    public static let audit = ReadModelParts(rawValue: 1 << 0)
+    /// Worker balances.
+    public static let balances = ReadModelParts(rawValue: 1 << 1)
+    /// Invitations, users and the subscription.
+    public static let access = ReadModelParts(rawValue: 1 << 2)
+    /// Orders and their histories.
+    public static let orders = ReadModelParts(rawValue: 1 << 3)
+    /// Monthly invoices and the fixed monthly pay they show.
+    public static let invoices = ReadModelParts(rawValue: 1 << 4)
+    /// The journal's accounts and transfers.
+    public static let journal = ReadModelParts(rawValue: 1 << 5)
+    public static let all: ReadModelParts = [.audit, .balances, .access, .orders, .invoices, .journal]
 }
 
 /// The read models of one tenant. Every list a query returns is sorted deterministically
@@ -140,17 +190,38 @@ public struct TenantReadModels: Sendable {
     /// `at` among this tenant's folded events, so that the same log always gives the same answer.
     public var statusTime: Timestamp { asOfTime ?? latestAt }
 
-    mutating func fold(_ recorded: RecordedEvent) {
+    mutating func fold(_ recorded: RecordedEvent, parts: ReadModelParts) {
         let event = recorded.event
         auditCount += 1
         if latestAt < event.at { latestAt = event.at }
-        if keepsHistories { foldAudit(recorded) }
-        if let (worker, movement) = BalanceMovement.of(event, effect: recorded.effect) {
+        if keepsHistories, parts.contains(.audit) { foldAudit(recorded) }
+        if parts.contains(.balances), let (worker, movement) = BalanceMovement.of(event, effect: recorded.effect) {
             foldBalance(worker: worker, movement: movement)
         }
-        foldAccess(recorded)
-        foldOrder(recorded)
-        foldInvoice(recorded)
-        foldJournal(recorded)
+        if parts.contains(.access) { foldAccess(recorded) }
+        if parts.contains(.orders) { foldOrder(recorded) }
+        if parts.contains(.invoices) { foldInvoice(recorded) }
+        if parts.contains(.journal) { foldJournal(recorded) }
+    }
+
+    /// Replaces the state of `parts` with `other`'s (the same tenant, folded from the same events).
+    mutating func take(_ parts: ReadModelParts, from other: TenantReadModels) {
+        precondition(tenant == other.tenant && auditCount == other.auditCount, "merged read models must have folded the same events")
+        if parts.contains(.audit) { auditList = other.auditList }
+        if parts.contains(.balances) { balanceTable = other.balanceTable }
+        if parts.contains(.access) {
+            invitationTable = other.invitationTable
+            userTable = other.userTable
+            subscriptionRecord = other.subscriptionRecord
+        }
+        if parts.contains(.orders) { orderTable = other.orderTable }
+        if parts.contains(.invoices) {
+            invoiceTable = other.invoiceTable
+            fixedMonthlyTable = other.fixedMonthlyTable
+        }
+        if parts.contains(.journal) {
+            journalTable = other.journalTable
+            transferList = other.transferList
+        }
     }
 }

@@ -99,12 +99,20 @@ extension LedgerCommand {
         @Flag(name: .customLong("from-snapshot"), help: "Start from the newest snapshot that checks out and fold only the tail (the time a query takes), instead of the whole log. The audit trail, order histories and transfers are then not folded.")
         var fromSnapshot = false
 
+        @Option(name: .long, help: "Threads for a fold of all read models: 2 (the default, for folds of at least \(LedgerReader.defaultTwoThreadFoldMinimumEvents) events) or 1 (to compare).")
+        var threads = 2
+
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2, not \(threads)") }
+        }
 
         func run() throws {
             try reportingFailures {
                 let reader = try LedgerReader(directory: directory)
                 reader.usesSnapshots = fromSnapshot
+                if threads == 1 { reader.twoThreadFoldMinimumEvents = .max }
                 let started = DispatchTime.now().uptimeNanoseconds
                 var summary = ""
                 if balancesOnly {

@@ -37,9 +37,25 @@ func registerLedgerBenchmarks() {
         _ = Fixtures.replayLedger
     }
 
-    Benchmark("Replay: all read models, 1M events", configuration: replayConfiguration) { benchmark in
+    // The default: reading, decoding, the audit trail and the journal on this thread; orders,
+    // invoices, balances and access on a second one.
+    Benchmark("Replay: all read models (two threads), 1M events", configuration: replayConfiguration) { benchmark in
         let reader = try LedgerReader(directory: Fixtures.replayLedger)
         reader.usesSnapshots = false
+        benchmark.startMeasurement()
+        let models = try reader.readModels()
+        benchmark.stopMeasurement()
+        precondition(models.lastPosition == UInt64(BenchmarkSizes.replayEvents), "replay must fold every event")
+        blackHole(models.tenants.count)
+    } setup: {
+        _ = Fixtures.replayLedger
+    }
+
+    // The same fold on the calling thread only: the baseline of the two-thread fold.
+    Benchmark("Replay: all read models (one thread), 1M events", configuration: replayConfiguration) { benchmark in
+        let reader = try LedgerReader(directory: Fixtures.replayLedger)
+        reader.usesSnapshots = false
+        reader.twoThreadFoldMinimumEvents = .max
         benchmark.startMeasurement()
         let models = try reader.readModels()
         benchmark.stopMeasurement()
