@@ -12,10 +12,10 @@ enum LedgerCodec {
         return try string.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
 
-    static func decode(_ view: RecordView) throws -> (Event, Effect) {
+    static func decode(_ view: RecordView, names: NameCache? = nil) throws -> (Event, Effect) {
         try EventBinaryCodec.decode(
             tenant: view.tenant, id: view.id, type: view.type, at: view.at,
-            actor: view.actor, payload: view.payload)
+            actor: view.actor, payload: view.payload, names: names)
     }
 
     static func decode(_ record: LogRecord) throws -> (Event, Effect) {

@@ -222,10 +222,11 @@ extension LedgerReader {
         // The second thread folds its parts of the events handed to it; dropping `second`
         // on an error stops it.
         var second = TwoThreadFold(startingFrom: models)
+        let names = NameCache()
         for range in ranges {
             try log.forEach(from: range.lowerBound, through: range.upperBound) { view in
                 report.eventsRead += 1
-                let (event, effect) = try LedgerCodec.decode(view)
+                let (event, effect) = try LedgerCodec.decode(view, names: names)
                 let recorded = RecordedEvent(position: view.position, event: event, effect: effect)
                 models.fold(recorded, parts: TwoThreadFold.firstParts)
                 second.hand(recorded)

@@ -40,8 +40,9 @@ public final class LedgerReader {
 
     /// Calls `body` with every appended event in log order, from `from` through `through`.
     public func forEachEvent(from: UInt64 = 1, through: UInt64 = .max, _ body: (RecordedEvent) throws -> Void) throws {
+        let names = NameCache()
         try log.forEach(from: from, through: through) { view in
-            let (event, effect) = try LedgerCodec.decode(view)
+            let (event, effect) = try LedgerCodec.decode(view, names: names)
             try body(RecordedEvent(position: view.position, event: event, effect: effect))
         }
     }

@@ -138,8 +138,7 @@ public enum EventBinaryCodec {
                 if isExtras {
                     try reader.checkExtrasText(UnsafeRawBufferPointer(bytes), of: type, at: 0)
                 } else {
-                    try reader.checkCanonicalObject(UnsafeRawBufferPointer(bytes), field: "metadata", at: 0,
-                                                    enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
+                    try reader.checkMetadataText(UnsafeRawBufferPointer(bytes), field: "metadata", at: 0)
                 }
                 return nil
             } catch {
@@ -153,14 +152,17 @@ public enum EventBinaryCodec {
     /// come from the record). Every field is checked as the JSON parser checks it (ranges,
     /// UTF-8, enum codes, canonical extras and metadata), and the payload must end exactly
     /// after the extras: corrupt bytes give a `PayloadError`, never a crash or a silent repair.
+    /// With `names`, long names (tenant, actor, workers, ...) equal to recently decoded ones
+    /// share their strings (``NameCache``) instead of allocating.
     public static func decode(
         tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, type: UInt16, at: Int64,
-        actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer
+        actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, names: NameCache? = nil
     ) throws(PayloadError) -> (Event, Effect) {
         guard let code = UInt8(exactly: type), let eventType = EventType(rawValue: code) else {
             throw PayloadError(type: type, field: "type", offset: nil, reason: "unknown event type code")
         }
         var reader = PayloadReader(bytes: payload, type: type)
+        reader.names = names
         let tenantName = try reader.recordTenant(tenant)
         let idName = try reader.recordName(id, field: "id")
         let actorName = try reader.recordName(actor, field: "actor")

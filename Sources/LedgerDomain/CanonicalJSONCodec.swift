@@ -151,6 +151,108 @@ enum CanonicalJSONCodec {
         return members
     }
 
+    /// The fast check of stored extras and metadata: one pass over `text`, which must hold
+    /// exactly one JSON object, appending its canonical form to `output` (one buffer, no
+    /// allocation per member). When every object in it, nested ones included, has its keys
+    /// written in strictly increasing order, sorting would change nothing, so `output` is then
+    /// exactly the canonical form: returns the number of the object's own members and calls
+    /// `topLevelKey` with each of their keys (decoded). Returns nil when some object's keys
+    /// are not in that order, or on any error: `members(ofObjectText:enclosingDepth:)` then
+    /// decides, with its own message.
+    static func canonicalInWrittenOrder(objectText text: UnsafeRawBufferPointer, enclosingDepth: Int, into output: inout [UInt8],
+                                        topLevelKey: (UnsafeRawBufferPointer) -> Void) -> Int? {
+        var scanner = JSONLineScanner(text)
+        scanner.skipWhitespace()
+        guard scanner.peek() == CodecByte.openBrace else { return nil }
+        do {
+            guard let count = try copyObjectInWrittenOrder(from: &scanner, depth: enclosingDepth, into: &output, topLevelKey: topLevelKey)
+            else { return nil }
+            scanner.skipWhitespace()
+            return scanner.isAtEnd ? count : nil
+        } catch {
+            return nil
+        }
+    }
+
+    /// `copyValue`, but objects are copied member by member as written; false when an
+    /// object's keys are not strictly increasing.
+    private static func copyValueInWrittenOrder(from scanner: inout JSONLineScanner, depth: Int, into output: inout [UInt8]) throws(EventLineFailure) -> Bool {
+        switch scanner.peek() {
+        case CodecByte.openBrace:
+            return try copyObjectInWrittenOrder(from: &scanner, depth: depth, into: &output, topLevelKey: { _ in }) != nil
+        case CodecByte.openBracket:
+            guard depth < nestingDepthMax else { throw EventLineFailure("nested deeper than \(nestingDepthMax) levels") }
+            try scanner.expect(CodecByte.openBracket, "'['")
+            output.append(CodecByte.openBracket)
+            scanner.skipWhitespace()
+            if scanner.peek() == CodecByte.closeBracket {
+                scanner.offset += 1
+                output.append(CodecByte.closeBracket)
+                return true
+            }
+            var first = true
+            while true {
+                scanner.skipWhitespace()
+                if !first { output.append(CodecByte.comma) }
+                first = false
+                guard try copyValueInWrittenOrder(from: &scanner, depth: depth + 1, into: &output) else { return false }
+                scanner.skipWhitespace()
+                switch scanner.peek() {
+                case CodecByte.comma: scanner.offset += 1
+                case CodecByte.closeBracket:
+                    scanner.offset += 1
+                    output.append(CodecByte.closeBracket)
+                    return true
+                default: throw scanner.syntaxError("expected ',' or ']'")
+                }
+            }
+        default:
+            try copyValue(from: &scanner, depth: depth, into: &output)
+            return true
+        }
+    }
+
+    private static func copyObjectInWrittenOrder(from scanner: inout JSONLineScanner, depth: Int, into output: inout [UInt8],
+                                                 topLevelKey: (UnsafeRawBufferPointer) -> Void) throws(EventLineFailure) -> Int? {
+        guard depth < nestingDepthMax else { throw EventLineFailure("nested deeper than \(nestingDepthMax) levels") }
+        try scanner.expect(CodecByte.openBrace, "'{'")
+        output.append(CodecByte.openBrace)
+        scanner.skipWhitespace()
+        if scanner.peek() == CodecByte.closeBrace {
+            scanner.offset += 1
+            output.append(CodecByte.closeBrace)
+            return 0
+        }
+        var count = 0
+        // The previous key stays valid: it points into the text or the scanner's scratch.
+        var previous: UnsafeRawBufferPointer? = nil
+        while true {
+            scanner.skipWhitespace()
+            guard scanner.peek() == CodecByte.quote else { throw scanner.syntaxError("expected a key string") }
+            let key = try scanner.readString().bytes
+            if let previous, !previous.lexicographicallyPrecedes(key) { return nil }
+            previous = key
+            topLevelKey(key)
+            if count > 0 { output.append(CodecByte.comma) }
+            appendString(key, to: &output)
+            output.append(CodecByte.colon)
+            count += 1
+            scanner.skipWhitespace()
+            try scanner.expect(CodecByte.colon, "':'")
+            scanner.skipWhitespace()
+            guard try copyValueInWrittenOrder(from: &scanner, depth: depth + 1, into: &output) else { return nil }
+            scanner.skipWhitespace()
+            switch scanner.peek() {
+            case CodecByte.comma: scanner.offset += 1
+            case CodecByte.closeBrace:
+                scanner.offset += 1
+                output.append(CodecByte.closeBrace)
+                return count
+            default: throw scanner.syntaxError("expected ',' or '}'")
+            }
+        }
+    }
+
     /// The canonical text of a complete text that must hold exactly one JSON object.
     static func canonicalObject(_ text: String, enclosingDepth: Int) throws(EventLineFailure) -> [UInt8] {
         var copy = text

@@ -4,6 +4,8 @@ struct PayloadReader {
     let bytes: UnsafeRawBufferPointer
     let type: UInt16
     var offset = 0
+    /// Where long names are shared from (nil: every name is made anew).
+    var names: NameCache? = nil
 
     /// A varint longer than this cannot hold a UInt64.
     static let varintBytesMax = 10
@@ -84,7 +86,7 @@ struct PayloadReader {
         let start = offset
         let slice = try readUTF8(field)
         guard !slice.isEmpty else { throw failure(field, at: start, "empty identifier") }
-        return Name(String(decoding: slice, as: UTF8.self))
+        return makeName(slice)
     }
 
     mutating func readEnum<Value>(_ field: StaticString, _ make: (UInt8) -> Value?) throws(PayloadError) -> Value {
@@ -120,7 +122,7 @@ struct PayloadReader {
         }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(marker - 1)])
         offset += Int(marker - 1)
-        try checkCanonicalObject(slice, field: field, at: start, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
+        try checkMetadataText(slice, field: field, at: start)
         return String(decoding: slice, as: UTF8.self)
     }
 
@@ -134,6 +136,14 @@ struct PayloadReader {
     }
 
     func checkExtrasText(_ slice: UnsafeRawBufferPointer, of type: EventType, at start: Int) throws(PayloadError) {
+        if let fast = Self.fastCheck(slice, enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth, fieldsOf: type) {
+            switch fast {
+            case .canonical: return
+            case .notCanonical: throw failure("extras", at: start, "JSON not in canonical form")
+            case .repeats(let field): throw failure("extras", at: start, "repeats the field \(field)")
+            case .empty: throw failure("extras", at: start, "an empty object is written as no extras")
+            }
+        }
         let members = try checkCanonicalObject(slice, field: "extras", at: start, enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth)
         guard !members.isEmpty else { throw failure("extras", at: start, "an empty object is written as no extras") }
         for member in members {
@@ -141,6 +151,35 @@ struct PayloadReader {
                 throw failure("extras", at: start, "repeats the field \(field.name)")
             }
         }
+    }
+
+    /// Checks that `slice` is a metadata object in canonical form.
+    func checkMetadataText(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int) throws(PayloadError) {
+        switch Self.fastCheck(slice, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth, fieldsOf: nil) {
+        case .canonical?: return
+        case .notCanonical?: throw failure(field, at: start, "JSON not in canonical form")
+        default: try checkCanonicalObject(slice, field: field, at: start, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
+        }
+    }
+
+    enum FastCheck { case canonical, notCanonical, empty, repeats(StaticString) }
+
+    /// The one-pass check of ``CanonicalJSONCodec/canonicalInWrittenOrder(objectText:enclosingDepth:into:topLevelKey:)``
+    /// (one allocation, not one per member); nil when only the full check can tell. With
+    /// `fieldsOf`, the object's own keys must not be that type's fields.
+    static func fastCheck(_ slice: UnsafeRawBufferPointer, enclosingDepth: Int, fieldsOf type: EventType?) -> FastCheck? {
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(slice.count)
+        var repeated: StaticString? = nil
+        let count = CanonicalJSONCodec.canonicalInWrittenOrder(objectText: slice, enclosingDepth: enclosingDepth, into: &canonical) { key in
+            guard let type, repeated == nil else { return }
+            for field in EventFields.fields(of: type) where key.matchesLiteral(field.name) { repeated = field.name }
+        }
+        guard let count else { return nil }
+        guard canonical.elementsEqual(slice) else { return .notCanonical }
+        if type != nil, count == 0 { return .empty }
+        if let repeated { return .repeats(repeated) }
+        return .canonical
     }
 
     /// Checks that `slice` is a JSON object written exactly in canonical form.
@@ -171,7 +210,7 @@ struct PayloadReader {
         guard CodecUTF8.isTenant(tenant) else {
             throw PayloadError(type: type, field: "tenant", offset: nil, reason: "does not match [a-z0-9][a-z0-9-]{0,62}")
         }
-        return Name(String(decoding: tenant, as: UTF8.self))
+        return makeName(tenant)
     }
 
     /// `id` or `actor`: UTF-8 of 1 to 64 code points.
@@ -182,6 +221,13 @@ struct PayloadReader {
         guard count >= 1 && count <= EventLineParser.identifierScalarsMax else {
             throw PayloadError(type: type, field: field, offset: nil, reason: "\(count) code points, not 1 to \(EventLineParser.identifierScalarsMax)")
         }
+        return makeName(bytes)
+    }
+
+    /// The name of checked UTF-8 `bytes`, from the cache when there is one.
+    @inline(__always)
+    func makeName(_ bytes: UnsafeRawBufferPointer) -> Name {
+        if let names { return names.name(bytes) }
         return Name(String(decoding: bytes, as: UTF8.self))
     }
 }

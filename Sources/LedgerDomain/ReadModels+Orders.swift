@@ -145,10 +145,15 @@ extension OrderFields {
 }
 
 extension OrderView: OrderFields {
+    static let historyCapacityFirst = 8
+
     mutating func fold(_ recorded: RecordedEvent, status: OrderStatus, keepsHistory: Bool) {
         self.status = status
         setFields(from: recorded.event.data)
         guard keepsHistory else { return }
+        // An order's life is about six events (placed to completed): one allocation, not
+        // four growths of 1, 2, 4, 8.
+        if history.isEmpty { history.reserveCapacity(OrderView.historyCapacityFirst) }
         history.append(
             OrderHistoryEntry(
                 position: recorded.position, at: recorded.event.at, actor: recorded.event.actor,

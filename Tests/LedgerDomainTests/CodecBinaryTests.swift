@@ -11,7 +11,8 @@ enum CodecBinary {
 
     /// Decodes `payload` with the record fields of `event` (or the overrides).
     static func decode(_ event: Event, _ payload: [UInt8], type: UInt16? = nil, at: Int64? = nil,
-                       tenant: [UInt8]? = nil, id: [UInt8]? = nil, actor: [UInt8]? = nil) -> Result<(Event, Effect), PayloadError> {
+                       tenant: [UInt8]? = nil, id: [UInt8]? = nil, actor: [UInt8]? = nil,
+                       names: NameCache? = nil) -> Result<(Event, Effect), PayloadError> {
         let tenantBytes = tenant ?? Array(event.tenant.string.utf8)
         let idBytes = id ?? Array(event.id.string.utf8)
         let actorBytes = actor ?? Array(event.actor.string.utf8)
@@ -21,7 +22,7 @@ enum CodecBinary {
                     payload.withUnsafeBytes { payload in
                         Result { () throws(PayloadError) in
                             try EventBinaryCodec.decode(tenant: tenant, id: id, type: type ?? UInt16(event.type.rawValue),
-                                                        at: at ?? event.at.microseconds, actor: actor, payload: payload)
+                                                        at: at ?? event.at.microseconds, actor: actor, payload: payload, names: names)
                         }
                     }
                 }
