@@ -57,6 +57,7 @@ extension LedgerReader {
         var pending: [RecordedEvent] = []
         pending.reserveCapacity(SQLiteProjection.batchEventsRecommended + 4096)
         if checkpoint.position < head.position {
+            let names = NameCache()
             try log.forEach(from: checkpoint.position + 1, through: head.position, batchEnd: { batch in
                 guard pending.count >= SQLiteProjection.batchEventsRecommended || batch.position >= head.position else { return }
                 precondition(pending.last?.position == batch.position, "a projection batch ends where a log batch ends")
@@ -65,7 +66,7 @@ extension LedgerReader {
                 pending.removeAll(keepingCapacity: true)
                 progress?(batch.position - checkpoint.position, head.position - checkpoint.position)
             }) { view in
-                let (event, effect) = try LedgerCodec.decode(view)
+                let (event, effect) = try LedgerCodec.decode(view, names: names)
                 pending.append(RecordedEvent(position: view.position, event: event, effect: effect))
             }
         }

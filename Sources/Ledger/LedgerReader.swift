@@ -52,6 +52,7 @@ public final class LedgerReader {
     public func export(tenant: Name? = nil, through: UInt64 = .max, to write: (UnsafeRawBufferPointer) throws -> Void) throws {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.exportBufferBytesMax + 4096)
+        let names = NameCache()
         try log.forEach(from: 1, through: through) { view in
             if let tenant {
                 var name = tenant.string
@@ -60,7 +61,7 @@ public final class LedgerReader {
                 }
                 guard matches else { return }
             }
-            let (event, _) = try LedgerCodec.decode(view)
+            let (event, _) = try LedgerCodec.decode(view, names: names)
             EventLineWriter.write(event, into: &buffer)
             if buffer.count >= Self.exportBufferBytesMax {
                 try buffer.withUnsafeBytes(write)

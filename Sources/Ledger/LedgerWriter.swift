@@ -73,8 +73,9 @@ public final class LedgerWriter: @unchecked Sendable {
         let reader = try LogReader(directory: layout.logDirectory)
         let start = try SnapshotStart.load(layout: layout, reader: reader, durableHead: log.durableHead)
         var state = start.state
+        let names = NameCache()
         try reader.forEach(from: start.position + 1, through: log.durableHead.position) { view in
-            let (event, effect) = try LedgerCodec.decode(view)
+            let (event, effect) = try LedgerCodec.decode(view, names: names)
             state.apply(event, effect: effect)
         }
         return LedgerWriter(directory: directory, log: log, state: state, snapshotPosition: start.position,

@@ -119,3 +119,22 @@ import LedgerLog
         #expect(models.lastPosition == 100)
     }
 }
+
+extension TwoThreadFoldTests {
+    /// A snapshot of more events than the two-thread minimum is folded on two threads; a deep
+    /// check compares it byte for byte with a one-thread replay of the log.
+    @Test func aSnapshotFoldedOnTwoThreadsMatchesAOneThreadReplay() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        var options = TestSupport.fastOptions
+        options.snapshotEveryEvents = 0
+        let events = Int(LedgerReader.defaultTwoThreadFoldMinimumEvents) + 4_000
+        let path = try Self.ledger(events: events, seed: 59, in: parent, options: options)
+        let writer = try LedgerWriter.open(directory: path, options: options)
+        let taken = try writer.snapshot()
+        writer.close()
+        #expect(taken.head.position >= LedgerReader.defaultTwoThreadFoldMinimumEvents, "the fold is long enough for two threads")
+        let statuses = try LedgerReader(directory: path).snapshotStatuses(deep: true)
+        #expect(statuses.count == 1 && statuses[0].problem == nil && statuses[0].matchesReplay == true, "\(statuses.map(\.summary))")
+    }
+}
