@@ -210,29 +210,20 @@ extension LedgerReader {
     private func fold(ranges: [ClosedRange<UInt64>], into models: ReadModels, report: inout FoldReport) throws -> ReadModels {
         let events = ranges.reduce(UInt64(0)) { $0 + ($1.upperBound - $1.lowerBound + 1) }
         var models = models
-        guard events >= twoThreadFoldMinimumEvents, events > 0 else {
-            for range in ranges {
-                try forEachEvent(from: range.lowerBound, through: range.upperBound) { recorded in
-                    report.eventsRead += 1
-                    models.fold(recorded)
-                }
-            }
-            return models
-        }
-        // The second thread folds its parts of the events handed to it; dropping `second`
-        // on an error stops it.
-        var second = TwoThreadFold(startingFrom: models)
+        // The second thread, if any, folds its parts of the events handed to it; dropping
+        // `second` on an error stops it.
+        var second = TwoThreadFold(startingFrom: models, secondThread: events >= twoThreadFoldMinimumEvents)
         let names = NameCache()
         for range in ranges {
             try log.forEach(from: range.lowerBound, through: range.upperBound) { view in
                 report.eventsRead += 1
                 let (event, effect) = try LedgerCodec.decode(view, names: names)
                 let recorded = RecordedEvent(position: view.position, event: event, effect: effect)
-                models.fold(recorded, parts: TwoThreadFold.firstParts)
+                models.fold(recorded, parts: second.callerParts)
                 second.hand(recorded)
             }
         }
-        return ReadModels(merging: models, second.finish(), takingFromSecond: TwoThreadFold.secondParts)
+        return second.merged(with: models)
     }
 
     /// Worker balances only, the fast path: from the newest usable snapshot's balances (as

@@ -277,26 +277,18 @@ extension LedgerWriter {
         var index = fold.index
         var state = fold.decider
         let names = NameCache()
-        if head.position - fold.position >= LedgerReader.defaultTwoThreadFoldMinimumEvents {
-            // Half of the read models fold on the second core (see `TwoThreadFold`).
-            var second = TwoThreadFold(startingFrom: models)
-            try reader.forEach(from: fold.position + 1, through: head.position) { view in
-                let (event, effect) = try LedgerCodec.decode(view, names: names)
-                if decider == nil { state.apply(event, effect: effect) }
-                let recorded = RecordedEvent(position: view.position, event: event, effect: effect)
-                models.fold(recorded, parts: TwoThreadFold.firstParts)
-                second.hand(recorded)
-                index.add(position: view.position, at: view.at)
-            }
-            models = ReadModels(merging: models, second.finish(), takingFromSecond: TwoThreadFold.secondParts)
-        } else {
-            try reader.forEach(from: fold.position + 1, through: head.position) { view in
-                let (event, effect) = try LedgerCodec.decode(view, names: names)
-                if decider == nil { state.apply(event, effect: effect) }
-                models.fold(RecordedEvent(position: view.position, event: event, effect: effect))
-                index.add(position: view.position, at: view.at)
-            }
+        // Half of the read models fold on the second core when the fold is long (`TwoThreadFold`).
+        var second = TwoThreadFold(startingFrom: models,
+                                   secondThread: head.position - fold.position >= LedgerReader.defaultTwoThreadFoldMinimumEvents)
+        try reader.forEach(from: fold.position + 1, through: head.position) { view in
+            let (event, effect) = try LedgerCodec.decode(view, names: names)
+            if decider == nil { state.apply(event, effect: effect) }
+            let recorded = RecordedEvent(position: view.position, event: event, effect: effect)
+            models.fold(recorded, parts: second.callerParts)
+            second.hand(recorded)
+            index.add(position: view.position, at: view.at)
         }
+        models = second.merged(with: models)
         precondition(index.lastPosition == head.position, "the time index covers the log through the snapshot's head")
         if let decider { state = decider }
         let stateBytes = state.snapshotBytes()

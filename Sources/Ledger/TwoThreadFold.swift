@@ -4,8 +4,9 @@ import LedgerDomain
 /// The second thread of a fold of the read models over two threads. The calling thread
 /// reads the log (zstd frames, record framing), decodes each record into a `RecordedEvent`,
 /// folds it into ``firstParts`` and hands it over (``hand(_:)``); the second thread folds the
-/// same events, in the same order, into ``secondParts``. ``finish()`` returns its half, which
-/// `ReadModels(merging:_:takingFromSecond:)` joins to the caller's.
+/// same events, in the same order, into ``secondParts``. ``merged(with:)`` joins its half to
+/// the caller's. Without a second thread (a short fold) the caller folds every part and the
+/// same loop serves.
 ///
 /// The split was chosen by profile (docs/PERFORMANCE.md): reading and decoding cost about as
 /// much as the orders, invoices, balances and access models together, so those go to the
@@ -70,17 +71,27 @@ struct TwoThreadFold: ~Copyable {
         }
     }
 
-    private let ring = Ring()
+    /// Nil for a fold on the calling thread only.
+    private let ring: Ring?
     private var slot = 0
-    private var chunk: UnsafeMutablePointer<RecordedEvent>
+    private var chunk: UnsafeMutablePointer<RecordedEvent>?
     private var count = 0
     private var finished = false
+    /// The parts the calling thread folds: ``firstParts`` beside a second thread, else all.
+    let callerParts: ReadModelParts
 
-    /// Starts the second thread, folding from `models`.
-    init(startingFrom models: ReadModels) {
+    /// With `secondThread`, starts the second thread, folding from `models`; without, the
+    /// caller folds every part and ``hand(_:)`` does nothing.
+    init(startingFrom models: ReadModels, secondThread: Bool) {
+        callerParts = secondThread ? Self.firstParts : .all
+        guard secondThread else {
+            ring = nil
+            return
+        }
+        let ring = Ring()
+        self.ring = ring
         chunk = ring.events
         for _ in 1..<Self.chunksInFlight { ring.free.signal() }
-        let ring = ring
         ring.done.enter()
         DispatchQueue(label: "ledger.fold.second").async {
             ring.fold(from: models)
@@ -89,35 +100,37 @@ struct TwoThreadFold: ~Copyable {
     }
 
     deinit {
-        // Dropped without `finish()` (an error while reading): stop the second thread.
-        guard !finished else { return }
+        // Dropped without `merged(with:)` (an error while reading): stop the second thread.
+        guard let ring, !finished else { return }
         ring.counts[slot] = count
         ring.lasts[slot] = true
         ring.filled.signal()
         ring.done.wait()
     }
 
-    /// Hands the next event (already folded into ``firstParts``) to the second thread.
+    /// Hands the next event (already folded by the caller into ``callerParts``) to the second thread.
     @inline(__always)
     mutating func hand(_ recorded: consuming RecordedEvent) {
+        guard let chunk else { return }
         (chunk + count).initialize(to: recorded)
         count += 1
         if count == Self.chunkEvents { handOver(last: false) }
     }
 
-    /// Hands over the last chunk, waits for the second thread and returns its read models.
-    /// Also the way to stop after an error (the result is then dropped). Later calls return
-    /// the same models.
-    mutating func finish() -> ReadModels {
+    /// The read models of the whole fold: `first` (the caller's, folded into ``callerParts``)
+    /// with the second thread's parts, after handing over the last chunk and waiting for it.
+    mutating func merged(with first: ReadModels) -> ReadModels {
+        guard let ring else { return first }
         if !finished {
             finished = true
             handOver(last: true)
             ring.done.wait()
         }
-        return ring.result.pointee
+        return ReadModels(merging: first, ring.result.pointee, takingFromSecond: Self.secondParts)
     }
 
     private mutating func handOver(last: Bool) {
+        guard let ring else { return }
         ring.counts[slot] = count
         ring.lasts[slot] = last
         ring.filled.signal()
