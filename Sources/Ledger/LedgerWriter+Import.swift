@@ -137,7 +137,7 @@ extension LedgerWriter {
         try log.waitUntilDurable(through: through)
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
-        try snapshotIfDue()
+        try snapshotIfDue(durableThrough: summary.headAfter)
     }
 
     /// Two steps: judge every line against a copy of the state (and an overlay index
@@ -223,7 +223,7 @@ extension LedgerWriter {
         try log.waitUntilDurable(through: through)
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
-        try snapshotIfDue()
+        try snapshotIfDue(durableThrough: summary.headAfter)
     }
 }
 

@@ -115,17 +115,50 @@ public final class LedgerWriter: @unchecked Sendable {
 
     /// Appends one typed event. Returns once an appended event is durable.
     public func append(_ event: Event, expectedHead: UInt64? = nil) throws -> AppendOutcome {
-        let outcome: AppendOutcome = try lock.withLock {
+        let outcome = try stage(event, expectedHead: expectedHead)
+        if case .appended(let position) = outcome {
+            try log.waitUntilDurable(through: position)
+            try snapshotIfDue(durableThrough: position)
+        }
+        return outcome
+    }
+
+    /// Appends one JSON line from async code: as ``append(line:expectedHead:)``, but the wait
+    /// for durability suspends the task instead of blocking its thread (see
+    /// ``append(_:expectedHead:)-async``).
+    public func append(line: [UInt8], expectedHead: UInt64? = nil) async throws -> AppendOutcome {
+        switch line.withUnsafeBytes({ EventLineParser.parse($0) }) {
+        case .failure(let refusal):
+            return .refused(refusal)
+        case .success(let event):
+            return try await append(event, expectedHead: expectedHead)
+        }
+    }
+
+    /// Appends one typed event from async code. The event is judged and staged at once
+    /// (microseconds, under the writer's lock); the task then suspends until the event is
+    /// durable, without holding a thread of the cooperative pool through the fdatasync:
+    /// a thread of the writer's own makes the flushes, and concurrent tasks share them
+    /// (group commit, as threads do). Same outcomes and errors as the blocking `append`.
+    /// When an automatic snapshot is due, the task that finds it due writes it before
+    /// returning (seconds, once per ``LedgerOptions/snapshotEveryEvents``).
+    public func append(_ event: Event, expectedHead: UInt64? = nil) async throws -> AppendOutcome {
+        let outcome = try stage(event, expectedHead: expectedHead)
+        if case .appended(let position) = outcome {
+            try await log.waitUntilDurable(through: position)
+            try snapshotIfDue(durableThrough: position)
+        }
+        return outcome
+    }
+
+    /// Judges one event and stages it if accepted (phase 1 of `append`).
+    private func stage(_ event: Event, expectedHead: UInt64?) throws -> AppendOutcome {
+        try lock.withLock {
             if let expectedHead, expectedHead != log.lastStagedPosition {
                 throw LedgerError.staleHead(expected: expectedHead, actual: log.lastStagedPosition)
             }
             return try stageLocked(event)
         }
-        if case .appended(let position) = outcome {
-            try log.waitUntilDurable(through: position)
-            try snapshotIfDue()
-        }
-        return outcome
     }
 
     /// Appends a batch of typed events in order, all with one durable sync at the end.
@@ -134,8 +167,9 @@ public final class LedgerWriter: @unchecked Sendable {
         let outcomes: [AppendOutcome] = try lock.withLock {
             try events.map { try stageLocked($0) }
         }
-        try log.waitUntilDurable(through: log.lastStagedPosition)
-        try snapshotIfDue()
+        let last = log.lastStagedPosition
+        try log.waitUntilDurable(through: last)
+        try snapshotIfDue(durableThrough: last)
         return outcomes
     }
 

@@ -333,12 +333,13 @@ extension LedgerWriter {
     /// went by at once (a large import), the intervals before the last are snapshotted from
     /// the log, one every interval, so that as-of queries anywhere in them start near their
     /// target. One at a time: an appender that finds one running goes on (the next append
-    /// checks again).
-    func snapshotIfDue() throws {
+    /// checks again). `durablePosition` is a position the caller saw become durable (the
+    /// durable head is at least there), so the common case takes no lock of the log.
+    func snapshotIfDue(durableThrough durablePosition: UInt64) throws {
         guard snapshotEveryEvents > 0 else { return }
         let due: Bool = lock.withLock {
             guard !automaticSnapshotRunning,
-                  log.durableHead.position >= newestSnapshotPosition + snapshotEveryEvents else { return false }
+                  durablePosition >= newestSnapshotPosition + snapshotEveryEvents else { return false }
             automaticSnapshotRunning = true
             return true
         }

@@ -49,6 +49,22 @@ final class ConditionLock: @unchecked Sendable {
         precondition(result == 0, "pthread_cond_wait failed: \(result)")
     }
 
+    /// Like `wait(on:)`, but gives up at `deadline` (nanoseconds of CLOCK_MONOTONIC; the
+    /// condition must have been made with that clock). Returns false when it timed out.
+    func wait(on other: UnsafeMutablePointer<pthread_cond_t>, deadline: UInt64) -> Bool {
+        var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        let result = pthread_cond_timedwait(other, mutex, &time)
+        precondition(result == 0 || result == ETIMEDOUT, "pthread_cond_timedwait failed: \(result)")
+        return result == 0
+    }
+
+    /// Nanoseconds of CLOCK_MONOTONIC.
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
     /// Wakes every waiter.
     func broadcast() {
         let result = pthread_cond_broadcast(condition)

@@ -13,6 +13,10 @@ import Darwin
 /// on disk: the first caller to arrive becomes the leader and writes *everything*
 /// staged so far (split into batches) with one fdatasync; callers arriving meanwhile
 /// wait and are usually covered by that flush, so concurrent appenders share syncs.
+/// With a gathering window (`LogOptions.commitGatherMicroseconds`), when the last flushes
+/// were shared by n appenders the next leader first *gathers*: it waits, at most that
+/// long, until n appenders are waiting, so that those the last flush released, staging
+/// their next record, join this flush instead of the one after it.
 ///
 /// ```swift
 /// let writer = try LogWriter.open(directory: path, create: true)
@@ -57,6 +61,25 @@ public final class LogWriter: @unchecked Sendable {
     /// next leader; each has a condition of its own, so the end of a flush wakes only
     /// those it made durable and one other to lead the next flush, not every waiter.
     @exclusivity(unchecked) private var waiters: [DurabilityWaiter] = []
+    /// How many callers of `waitUntilDurable` the next leader gathers before it flushes: at
+    /// the end of each flush, the callers it covered or left waiting (its leader included),
+    /// or one less than before if that is more. A flush that met only a few callers (a
+    /// loaded machine) so does not make the next ones stop gathering; when appenders leave
+    /// for good, the target comes down by one per flush.
+    @exclusivity(unchecked) private var gatherTarget = 1
+    /// Tasks in the async `waitUntilDurable`, resumed by the flush that covers them.
+    @exclusivity(unchecked) private var asyncWaiters: [AsyncDurabilityWaiter] = []
+    /// The leader while it gathers (nil otherwise): arrivals and `close` wake it.
+    @exclusivity(unchecked) private var gatherer: DurabilityWaiter?
+    /// 1 when the gatherer is itself a caller of `waitUntilDurable` (0: the flush thread).
+    @exclusivity(unchecked) private var gathererCounts = 1
+    /// The flush thread of async callers while it runs (its condition), else nil.
+    @exclusivity(unchecked) private var flusher: DurabilityWaiter?
+    /// Waiters marked woken at the end of a flush, signalled once the lock is released
+    /// (`unlockAndSignal`): a thread signalled while the lock is held only wakes to block on it.
+    @exclusivity(unchecked) private var wokenToSignal: [DurabilityWaiter] = []
+    /// Async waiters to resume once the lock is released, with the error if any.
+    @exclusivity(unchecked) private var toResume: [(waiter: AsyncDurabilityWaiter, error: LogError?)] = []
     @exclusivity(unchecked) private var poison: LogError?
     @exclusivity(unchecked) private var isClosed = false
     @exclusivity(unchecked) private var index: IdempotencyIndex
@@ -316,41 +339,161 @@ public final class LogWriter: @unchecked Sendable {
     /// a failed flush) or `closed`.
     public func waitUntilDurable(through position: UInt64) throws(LogError) {
         state.lock()
-        defer { state.unlock() }
+        defer { unlockAndSignal() }
         precondition(position <= lastStaged, "position \(position) was never staged (last staged: \(lastStaged))")
         var waiter: DurabilityWaiter? = nil
         while true {
             try checkUsable()
             if durable.position >= position { return }
-            if flushInProgress {
+            if flushInProgress || gatherer != nil {
                 let sleeper = waiter ?? DurabilityWaiter(position: position)
                 waiter = sleeper
                 sleeper.woken = false
                 waiters.append(sleeper)
+                wakeGathererIfComplete()
                 while !sleeper.woken { state.wait(on: sleeper.condition) }
                 continue
             }
-            try lead()
+            if gatherTarget > waitingCallers + 1 && options.commitGatherMicroseconds > 0 {
+                let sleeper = waiter ?? DurabilityWaiter(position: position)
+                waiter = sleeper
+                gather(as: sleeper, counts: 1)
+                try checkUsable()
+            }
+            try lead(byCaller: true)
         }
     }
 
-    /// At the end of a flush (lock held): wakes the waiters it made durable, and one that
-    /// it did not, to lead the next flush; everyone when the writer is poisoned or closed.
+    /// Phase 2 of an append for async code: suspends the task (never blocks its thread)
+    /// until every record up to `position` is durable. The flushes are made by a thread of
+    /// the writer's own (started on demand, ended after about 100 ms without work), or by a
+    /// blocking caller's flush when one covers the position; concurrent tasks share syncs
+    /// and gather as blocking callers do. Not cancellable: a staged record is made durable
+    /// whatever becomes of the task.
+    ///
+    /// Throws `poisoned` (a flush failed: its I/O error is in the reason) or `closed`.
+    public func waitUntilDurable(through position: UInt64) async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                state.lock()
+                precondition(position <= lastStaged, "position \(position) was never staged (last staged: \(lastStaged))")
+                if let error = unusableError {
+                    state.unlock()
+                    return continuation.resume(throwing: error)
+                }
+                if durable.position >= position {
+                    state.unlock()
+                    return continuation.resume()
+                }
+                asyncWaiters.append(AsyncDurabilityWaiter(position: position, continuation: continuation))
+                wakeGathererIfComplete()
+                var start: DurabilityWaiter?
+                if let flusher {
+                    if !flushInProgress && gatherer == nil { flusher.wake() }
+                } else {
+                    start = DurabilityWaiter(position: .max)
+                    flusher = start
+                }
+                state.unlock()
+                if let start { Self.startThread { self.runFlusher(start) } }
+            }
+        } catch let error as LogError {
+            throw error
+        } catch {
+            preconditionFailure("only LogError resumes a durability wait: \(error)")
+        }
+    }
+
+    /// Whether the flush thread of async callers runs (for tests).
+    var flushThreadIsRunning: Bool { state.withLock { flusher != nil } }
+
+    /// Callers of `waitUntilDurable` waiting (blocking and async), the gatherer excepted.
+    private var waitingCallers: Int { waiters.count + asyncWaiters.count }
+
+    /// Wakes the gatherer if `gatherTarget` callers are now waiting (lock held).
+    private func wakeGathererIfComplete() {
+        if let gatherer, waitingCallers + gathererCounts >= gatherTarget { gatherer.wake() }
+    }
+
+    /// The flush thread of async callers: flushes whenever async callers wait and no other
+    /// flush runs or gathers (gathering first, as a blocking leader does); ends when the writer
+    /// is closed or poisoned, or after about 100 ms without anything to flush.
+    private func runFlusher(_ me: DurabilityWaiter) {
+        state.lock()
+        while poison == nil && !isClosed {
+            if asyncWaiters.isEmpty || flushInProgress || gatherer != nil {
+                me.woken = false
+                let signalled = state.wait(on: me.condition, deadline: Self.monotonicNanoseconds() + 100_000_000)
+                if !signalled && asyncWaiters.isEmpty && !flushInProgress && gatherer == nil { break }
+                continue
+            }
+            if gatherTarget > waitingCallers && options.commitGatherMicroseconds > 0 {
+                // No other flush can start meanwhile (arrivals see a gatherer and wait).
+                gather(as: me, counts: 0)
+                if poison != nil || isClosed { break }
+            }
+            // A failed flush poisons the writer; `wakeWaiters` has resumed every async waiter.
+            do throws(LogError) { try lead(byCaller: false) } catch {}
+            unlockAndSignal()  // resume the tasks made durable now, not when the thread ends
+            state.lock()
+        }
+        flusher = nil
+        unlockAndSignal()
+    }
+
+    /// Runs `body` on a new detached thread.
+    private static func startThread(_ body: @escaping () -> Void) {
+        final class Box { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        precondition(result == 0, "pthread_create failed: \(result)")
+        pthread_detach(thread)
+    }
+
+    /// Before a flush (lock held, no flush running): waits until `gatherTarget` callers
+    /// wait, or the gathering window is over, or the writer is closed. Meanwhile
+    /// arrivals stage and wait as they would during a flush; the one that completes the
+    /// count wakes the gatherer.
+    /// `counts` is 1 when the gatherer is itself a waiting caller, 0 for the flush thread.
+    private func gather(as sleeper: DurabilityWaiter, counts: Int) {
+        let deadline = Self.monotonicNanoseconds() + UInt64(options.commitGatherMicroseconds) * 1_000
+        gatherer = sleeper
+        gathererCounts = counts
+        defer { gatherer = nil }
+        while waitingCallers + counts < gatherTarget && poison == nil && !isClosed {
+            if !state.wait(on: sleeper.condition, deadline: deadline) { return }
+        }
+    }
+
+    /// At the end of a flush (lock held): marks woken the waiters it made durable, and one
+    /// that it did not, to lead the next flush; everyone when the writer is poisoned or
+    /// closed. They are signalled by `unlockAndSignal`.
     private func wakeWaiters() {
-        guard !waiters.isEmpty else { return }
         let everyone = poison != nil || isClosed
+        if everyone {
+            for waiter in [gatherer, flusher] { if let waiter { waiter.woken = true; wokenToSignal.append(waiter) } }
+        }
+        resumeAsyncWaiters(everyone: everyone)
+        guard !waiters.isEmpty else { return }
         // The next leader first: the sooner the next flush starts, the more syncs overlap
         // the staging of those just made durable.
         if !everyone && !flushInProgress,
            let next = waiters.firstIndex(where: { $0.position > durable.position }) {
-            waiters[next].wake()
+            waiters[next].woken = true
+            wokenToSignal.append(waiters[next])
             waiters.remove(at: next)
         }
         var kept = 0
         for index in waiters.indices {
             let waiter = waiters[index]
             if everyone || waiter.position <= durable.position {
-                waiter.wake()
+                waiter.woken = true
+                wokenToSignal.append(waiter)
             } else {
                 waiters[kept] = waiter
                 kept += 1
@@ -359,8 +502,31 @@ public final class LogWriter: @unchecked Sendable {
         waiters.removeLast(waiters.count - kept)
     }
 
-    /// Runs one flush as the leader; called and returns with the lock held.
-    private func lead() throws(LogError) {
+    /// Part of `wakeWaiters`: queues for resumption the async waiters now durable (all of
+    /// them, with the error, when `everyone`), and wakes the flush thread if some remain.
+    private func resumeAsyncWaiters(everyone: Bool) {
+        guard !asyncWaiters.isEmpty else { return }
+        let error = everyone ? unusableError : nil
+        var kept = 0
+        for index in asyncWaiters.indices {
+            let waiter = asyncWaiters[index]
+            if everyone || waiter.position <= durable.position {
+                toResume.append((waiter, error))
+            } else {
+                asyncWaiters[kept] = waiter
+                kept += 1
+            }
+        }
+        asyncWaiters.removeLast(asyncWaiters.count - kept)
+        if kept > 0, !flushInProgress, let flusher {
+            flusher.woken = true
+            wokenToSignal.insert(flusher, at: 0)
+        }
+    }
+
+    /// Runs one flush as the leader; called and returns with the lock held. `byCaller`:
+    /// the leader is a caller of `waitUntilDurable` (not the flush thread).
+    private func lead(byCaller: Bool) throws(LogError) {
         precondition(!flushInProgress && flushing.count == 0, "one flush at a time")
         flushInProgress = true
         swap(&staged, &flushing)
@@ -380,6 +546,7 @@ public final class LogWriter: @unchecked Sendable {
         state.lock()
         flushNanoseconds &+= flushTook
         flushInProgress = false
+        gatherTarget = max(waitingCallers + (byCaller ? 1 : 0), gatherTarget - 1)
         state.broadcast()
         defer { wakeWaiters() }
         switch result {
@@ -398,15 +565,30 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    private static func monotonicNanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    /// Releases the lock, then signals the waiters `wakeWaiters` marked.
+    private func unlockAndSignal() {
+        guard !wokenToSignal.isEmpty || !toResume.isEmpty else { return state.unlock() }
+        var signalling: [DurabilityWaiter] = []
+        swap(&signalling, &wokenToSignal)
+        var resuming: [(waiter: AsyncDurabilityWaiter, error: LogError?)] = []
+        swap(&resuming, &toResume)
+        state.unlock()
+        for waiter in signalling { waiter.signal() }
+        for (waiter, error) in resuming {
+            if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
+        }
     }
 
+    private static func monotonicNanoseconds() -> UInt64 { ConditionLock.monotonicNanoseconds() }
+
     private func checkUsable() throws(LogError) {
-        if let poison { throw poison }
-        if isClosed { throw .closed }
+        if let error = unusableError { throw error }
+    }
+
+    /// `poisoned` or `closed` when the writer is, else nil (lock held).
+    private var unusableError: LogError? {
+        if let poison { return poison }
+        return isClosed ? .closed : nil
     }
 
     /// Closes the writer and releases the directory lock. Waits for a running flush;
@@ -418,11 +600,17 @@ public final class LogWriter: @unchecked Sendable {
         isClosed = true
         state.broadcast()
         wakeWaiters()
-        state.unlock()
+        unlockAndSignal()
         if wasClosed { return }
         sealer.close()
         lockFile.close()
     }
+}
+
+/// A task suspended in the async `waitUntilDurable`, and the position it waits for.
+struct AsyncDurabilityWaiter {
+    let position: UInt64
+    let continuation: UnsafeContinuation<Void, any Error>
 }
 
 /// One sleeping caller of `waitUntilDurable`: its position and its own condition variable
@@ -434,7 +622,12 @@ final class DurabilityWaiter {
 
     init(position: UInt64) {
         self.position = position
-        let result = pthread_cond_init(condition, nil)
+        // CLOCK_MONOTONIC: a gathering leader waits on it with a deadline of that clock.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        let result = pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
         precondition(result == 0, "pthread_cond_init failed: \(result)")
     }
 
@@ -446,6 +639,11 @@ final class DurabilityWaiter {
     /// Marks it woken and signals it; the writer's `state` lock must be held.
     func wake() {
         woken = true
+        signal()
+    }
+
+    /// Signals its condition (with or without the lock: it rechecks `woken` under the lock).
+    func signal() {
         let result = pthread_cond_signal(condition)
         precondition(result == 0, "pthread_cond_signal failed: \(result)")
     }

@@ -4,6 +4,7 @@
 //
 //     ledger-log-crash-child append <directory> <seed>
 //     ledger-log-crash-child poison <directory> <file size limit in bytes>
+//     ledger-log-crash-child poison-async <directory> <file size limit in bytes>   (tasks wait)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -90,20 +91,39 @@ func runAppend(directory: String, seed: UInt64) throws {
     appender.run()
 }
 
-func runPoison(directory: String, fileBytesMax: UInt64) throws {
+func runPoison(directory: String, fileBytesMax: UInt64, async: Bool) throws {
     // Past the limit a write fails with EFBIG (instead of SIGXFSZ killing the process).
     signal(SIGXFSZ, SIG_IGN)
     var limit = rlimit(rlim_cur: rlim_t(fileBytesMax), rlim_max: rlim_t(fileBytesMax))
     precondition(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, "setrlimit failed")
     let writer = try LogWriter.open(directory: directory, options: LogOptions(batchRecordsMax: 16), create: true)
-    while true {
-        let position = try writer.stage(sampleRecord(writer.lastStagedPosition + 1))
-        do {
-            try writer.waitUntilDurable(through: position)
-            emit("\(position)")
-        } catch {
-            emit("flush failed: \(error)")
-            break
+    if async {
+        // The flushes are the writer's flush thread's; its failure reaches the task as `poisoned`.
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            while true {
+                do {
+                    let position = try writer.stage(sampleRecord(writer.lastStagedPosition + 1))
+                    try await writer.waitUntilDurable(through: position)
+                    emit("\(position)")
+                } catch {
+                    emit("flush failed: \(error)")
+                    break
+                }
+            }
+            done.signal()
+        }
+        done.wait()
+    } else {
+        while true {
+            let position = try writer.stage(sampleRecord(writer.lastStagedPosition + 1))
+            do {
+                try writer.waitUntilDurable(through: position)
+                emit("\(position)")
+            } catch {
+                emit("flush failed: \(error)")
+                break
+            }
         }
     }
     do {
@@ -128,13 +148,14 @@ func runPoison(directory: String, fileBytesMax: UInt64) throws {
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let number = UInt64(arguments[3]) else {
-    emit("usage: ledger-log-crash-child append <directory> <seed> | poison <directory> <file bytes max>")
+    emit("usage: ledger-log-crash-child append <directory> <seed> | poison[-async] <directory> <file bytes max>")
     exit(2)
 }
 do {
     switch arguments[1] {
     case "append": try runAppend(directory: arguments[2], seed: number)
-    case "poison": try runPoison(directory: arguments[2], fileBytesMax: number)
+    case "poison": try runPoison(directory: arguments[2], fileBytesMax: number, async: false)
+    case "poison-async": try runPoison(directory: arguments[2], fileBytesMax: number, async: true)
     default:
         emit("unknown mode \(arguments[1])")
         exit(2)

@@ -32,6 +32,31 @@ import LedgerLog
         #expect(writer.head.position == 120)
     }
 
+    /// The async `append(line:)`, one line per call, gives every line the outcome of the
+    /// fixture and the fixture's read models.
+    @Test func appendingTheSampleFromAsyncCodeGivesTheExpectedOutcomes() async throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let data = try TestSupport.fixture("sample.jsonl")
+        let (path, writer) = try TestSupport.newLedger(in: parent)
+        let lines = Array(data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var outcomes: [LineOutcome] = []
+        for (index, line) in lines.enumerated() {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            outcomes.append(LineOutcome(line: index + 1, outcome: try await writer.append(line: Array(line))))
+        }
+        #expect(TestSupport.withoutMessages(outcomes) == (try TestSupport.expectedOutcomes("sample.expected.json")))
+        #expect(writer.head.position == 120)
+        await #expect(throws: LedgerError.staleHead(expected: 1, actual: 120)) {
+            try await writer.append(line: Array(lines[0]), expectedHead: 1)
+        }
+        writer.close()
+        let models = try LedgerReader(directory: path).readModels(asOf: .end)
+        let rendered = ExpectedDump.render(
+            outcomes: outcomes.map { ExpectedDump.LineOutcome(line: $0.line, outcome: $0.outcome) }, models: models)
+        #expect(rendered == (try TestSupport.fixtureText("sample.expected.json")))
+    }
+
     @Test(arguments: 0..<3)
     func dumpReproducesTheExpectedReadModels(fileIndex: Int) throws {
         let (file, asOf) = Self.asOfFiles[fileIndex]
