@@ -190,6 +190,62 @@ import Testing
         #expect(writer.syncCount == 3)
     }
 
+    /// `close` while 32 tasks and 4 threads are appending: every wait either returns (the
+    /// record is durable) or throws `closed`, nobody hangs, and reopening finds every
+    /// acknowledged record.
+    @Test func closeDuringConcurrentAppendsLosesNothingAcknowledged() async throws {
+        for gather in [0, 500] {
+            let directory = TemporaryDirectory("async-close-busy")
+            defer { directory.remove() }
+            let writer = try openWriter(directory: directory.path, options: LogOptions(commitGatherMicroseconds: gather), create: true)
+            let collector = Collector()
+            let threads = Thread {
+                runThreads(4) { _ in
+                    while true {
+                        do {
+                            let position = try Self.stageNext(writer, collector)
+                            try writer.waitUntilDurable(through: position)
+                            collector.add(position)
+                        } catch {
+                            if "\(error)" != "\(LogError.closed)" { collector.fail("thread: \(error)") }
+                            return
+                        }
+                    }
+                }
+                collector.add(0)
+            }
+            threads.start()
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<32 {
+                    group.addTask {
+                        while true {
+                            do {
+                                let position = try Self.stageNext(writer, collector)
+                                try await writer.waitUntilDurable(through: position)
+                                collector.add(position)
+                            } catch {
+                                if "\(error)" != "\(LogError.closed)" { collector.fail("task: \(error)") }
+                                return
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(nanoseconds: 100_000_000)
+                    writer.close()
+                }
+            }
+            while !collector.all.contains(0) { try await Task.sleep(nanoseconds: 1_000_000) }
+            #expect(collector.failures.isEmpty, "gather \(gather): \(collector.failures)")
+            let acknowledged = collector.all.filter { $0 > 0 }
+            #expect(acknowledged.count > 32, "gather \(gather): \(acknowledged.count) acknowledged")
+            let reopened = try openWriter(directory: directory.path, options: fastOptions())
+            #expect(reopened.durableHead.position >= acknowledged.max() ?? 0, "gather \(gather)")
+            reopened.close()
+            #expect(try checkSamples(directory.path) == (try LogReader(directory: directory.path).head().position))
+        }
+    }
+
     @Test func aNegativeOrHugeGatheringWindowIsRefused() throws {
         for bad in [-1, 1_000_001] {
             let directory = TemporaryDirectory("gather-options")
