@@ -71,8 +71,6 @@ public final class LogWriter: @unchecked Sendable {
     @exclusivity(unchecked) private var asyncWaiters: [AsyncDurabilityWaiter] = []
     /// The leader while it gathers (nil otherwise): arrivals and `close` wake it.
     @exclusivity(unchecked) private var gatherer: DurabilityWaiter?
-    /// 1 when the gatherer is itself a caller of `waitUntilDurable` (0: the flush thread).
-    @exclusivity(unchecked) private var gathererCounts = 1
     /// The flush thread of async callers while it runs (its condition), else nil.
     @exclusivity(unchecked) private var flusher: DurabilityWaiter?
     /// Waiters marked woken at the end of a flush, signalled once the lock is released
@@ -357,7 +355,7 @@ public final class LogWriter: @unchecked Sendable {
             if gatherTarget > waitingCallers + 1 && options.commitGatherMicroseconds > 0 {
                 let sleeper = waiter ?? DurabilityWaiter(position: position)
                 waiter = sleeper
-                gather(as: sleeper, counts: 1)
+                gather(as: sleeper)
                 try checkUsable()
             }
             try lead(byCaller: true)
@@ -410,9 +408,12 @@ public final class LogWriter: @unchecked Sendable {
     /// Callers of `waitUntilDurable` waiting (blocking and async), the gatherer excepted.
     private var waitingCallers: Int { waiters.count + asyncWaiters.count }
 
+    /// Callers waiting, counting a gatherer that is itself a caller (not the flush thread).
+    private var gatheredCallers: Int { waitingCallers + (gatherer != nil && gatherer !== flusher ? 1 : 0) }
+
     /// Wakes the gatherer if `gatherTarget` callers are now waiting (lock held).
     private func wakeGathererIfComplete() {
-        if let gatherer, waitingCallers + gathererCounts >= gatherTarget { gatherer.wake() }
+        if let gatherer, gatheredCallers >= gatherTarget { gatherer.wake() }
     }
 
     /// The flush thread of async callers: flushes whenever async callers wait and no other
@@ -423,13 +424,13 @@ public final class LogWriter: @unchecked Sendable {
         while poison == nil && !isClosed {
             if asyncWaiters.isEmpty || flushInProgress || gatherer != nil {
                 me.woken = false
-                let signalled = state.wait(on: me.condition, deadline: Self.monotonicNanoseconds() + 100_000_000)
+                let signalled = state.wait(on: me.condition, deadline: ConditionLock.monotonicNanoseconds() + 100_000_000)
                 if !signalled && asyncWaiters.isEmpty && !flushInProgress && gatherer == nil { break }
                 continue
             }
             if gatherTarget > waitingCallers && options.commitGatherMicroseconds > 0 {
                 // No other flush can start meanwhile (arrivals see a gatherer and wait).
-                gather(as: me, counts: 0)
+                gather(as: me)
                 if poison != nil || isClosed { break }
             }
             // A failed flush poisons the writer; `wakeWaiters` has resumed every async waiter.
@@ -459,13 +460,11 @@ public final class LogWriter: @unchecked Sendable {
     /// wait, or the gathering window is over, or the writer is closed. Meanwhile
     /// arrivals stage and wait as they would during a flush; the one that completes the
     /// count wakes the gatherer.
-    /// `counts` is 1 when the gatherer is itself a waiting caller, 0 for the flush thread.
-    private func gather(as sleeper: DurabilityWaiter, counts: Int) {
-        let deadline = Self.monotonicNanoseconds() + UInt64(options.commitGatherMicroseconds) * 1_000
+    private func gather(as sleeper: DurabilityWaiter) {
+        let deadline = ConditionLock.monotonicNanoseconds() + UInt64(options.commitGatherMicroseconds) * 1_000
         gatherer = sleeper
-        gathererCounts = counts
         defer { gatherer = nil }
-        while waitingCallers + counts < gatherTarget && poison == nil && !isClosed {
+        while gatheredCallers < gatherTarget && poison == nil && !isClosed {
             if !state.wait(on: sleeper.condition, deadline: deadline) { return }
         }
     }
@@ -476,7 +475,7 @@ public final class LogWriter: @unchecked Sendable {
     private func wakeWaiters() {
         let everyone = poison != nil || isClosed
         if everyone {
-            for waiter in [gatherer, flusher] { if let waiter { waiter.woken = true; wokenToSignal.append(waiter) } }
+            for waiter in [gatherer, flusher] { if let waiter { markWoken(waiter) } }
         }
         resumeAsyncWaiters(everyone: everyone)
         guard !waiters.isEmpty else { return }
@@ -484,16 +483,14 @@ public final class LogWriter: @unchecked Sendable {
         // the staging of those just made durable.
         if !everyone && !flushInProgress,
            let next = waiters.firstIndex(where: { $0.position > durable.position }) {
-            waiters[next].woken = true
-            wokenToSignal.append(waiters[next])
+            markWoken(waiters[next])
             waiters.remove(at: next)
         }
         var kept = 0
         for index in waiters.indices {
             let waiter = waiters[index]
             if everyone || waiter.position <= durable.position {
-                waiter.woken = true
-                wokenToSignal.append(waiter)
+                markWoken(waiter)
             } else {
                 waiters[kept] = waiter
                 kept += 1
@@ -519,8 +516,7 @@ public final class LogWriter: @unchecked Sendable {
         }
         asyncWaiters.removeLast(asyncWaiters.count - kept)
         if kept > 0, !flushInProgress, let flusher {
-            flusher.woken = true
-            wokenToSignal.insert(flusher, at: 0)
+            markWoken(flusher, first: true)
         }
     }
 
@@ -536,13 +532,13 @@ public final class LogWriter: @unchecked Sendable {
         let segmentCount = segments.count
         state.unlock()
         let result: Result<FlushResult, LogError>
-        let began = Self.monotonicNanoseconds()
+        let began = ConditionLock.monotonicNanoseconds()
         do throws(LogError) {
             result = .success(try sealer.flush(records, after: previous, segmentCount: segmentCount))
         } catch {
             result = .failure(error)
         }
-        let flushTook = Self.monotonicNanoseconds() &- began
+        let flushTook = ConditionLock.monotonicNanoseconds() &- began
         state.lock()
         flushNanoseconds &+= flushTook
         flushInProgress = false
@@ -565,6 +561,12 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// Marks `waiter` woken, to be signalled by `unlockAndSignal` (lock held).
+    private func markWoken(_ waiter: DurabilityWaiter, first: Bool = false) {
+        waiter.woken = true
+        if first { wokenToSignal.insert(waiter, at: 0) } else { wokenToSignal.append(waiter) }
+    }
+
     /// Releases the lock, then signals the waiters `wakeWaiters` marked.
     private func unlockAndSignal() {
         guard !wokenToSignal.isEmpty || !toResume.isEmpty else { return state.unlock() }
@@ -578,8 +580,6 @@ public final class LogWriter: @unchecked Sendable {
             if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
         }
     }
-
-    private static func monotonicNanoseconds() -> UInt64 { ConditionLock.monotonicNanoseconds() }
 
     private func checkUsable() throws(LogError) {
         if let error = unusableError { throw error }
