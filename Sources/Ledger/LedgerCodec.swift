@@ -12,6 +12,11 @@ enum LedgerCodec {
         return try string.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
 
+    /// The identity hash of the event's tenant+id with `hasher` (the log's).
+    static func identityHash(of event: Event, with hasher: IdentityHasher) -> UInt64 {
+        withBytes(of: event.tenant) { tenant in withBytes(of: event.id) { id in hasher.hash(tenant: tenant, id: id) } }
+    }
+
     static func decode(_ view: RecordView, names: NameCache? = nil) throws -> (Event, Effect) {
         try EventBinaryCodec.decode(
             tenant: view.tenant, id: view.id, type: view.type, at: view.at,

@@ -175,7 +175,12 @@ public final class LedgerWriter: @unchecked Sendable {
 
     /// Judges and, if accepted, stages one event. Caller holds `lock`.
     func stageLocked(_ event: Event) throws -> AppendOutcome {
-        if let existing = try loggedPosition(of: event) {
+        try stageLocked(event, hash: LedgerCodec.identityHash(of: event, with: log.identityHasher))
+    }
+
+    /// As `stageLocked(_:)`, with the identity hash of the event's tenant+id computed ahead.
+    func stageLocked(_ event: Event, hash: UInt64) throws -> AppendOutcome {
+        if let existing = try loggedPosition(of: event, hash: hash) {
             let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
             return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
         }
@@ -183,29 +188,32 @@ public final class LedgerWriter: @unchecked Sendable {
         case .failure(let refusal):
             return .refused(refusal)
         case .success(let effect):
-            let position = try LedgerCodec.withBytes(of: event.tenant) { tenant in
-                try LedgerCodec.withBytes(of: event.id) { id in try stageLocked(event, effect: effect, tenant: tenant, id: id) }
-            }
+            let position = try stageLocked(event, effect: effect, hash: hash)
             state.apply(event, effect: effect)
             return .appended(position: position)
         }
     }
 
-    /// The position of the logged (durable or staged) event with the same tenant and id, if any.
-    func loggedPosition(of event: Event) throws -> UInt64? {
+    /// The position of the logged (durable or staged) event with the same tenant and id, if
+    /// any; `hash` is the identity hash of its tenant+id.
+    func loggedPosition(of event: Event, hash: UInt64) throws -> UInt64? {
         try LedgerCodec.withBytes(of: event.tenant) { tenant in
-            try LedgerCodec.withBytes(of: event.id) { id in try log.position(tenant: tenant, id: id) }
+            try LedgerCodec.withBytes(of: event.id) { id in try log.position(tenant: tenant, id: id, hash: hash) }
         }
     }
 
     /// Encodes and stages an accepted event, without allocating once warmed up. Caller holds `lock`.
-    func stageLocked(_ event: Event, effect: Effect, tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) throws -> UInt64 {
+    func stageLocked(_ event: Event, effect: Effect, hash: UInt64) throws -> UInt64 {
         payloadScratch.removeAll(keepingCapacity: true)
         EventBinaryCodec.encodePayload(event, effect: effect, into: &payloadScratch)
-        return try LedgerCodec.withBytes(of: event.actor) { actor in
-            try payloadScratch.withUnsafeBytes { payload in
-                try log.stage(tenant: tenant, id: id, type: UInt16(event.type.rawValue), at: event.at.microseconds,
-                              actor: actor, payload: payload)
+        return try LedgerCodec.withBytes(of: event.tenant) { tenant in
+            try LedgerCodec.withBytes(of: event.id) { id in
+                try LedgerCodec.withBytes(of: event.actor) { actor in
+                    try payloadScratch.withUnsafeBytes { payload in
+                        try log.stage(tenant: tenant, id: id, hash: hash, type: UInt16(event.type.rawValue),
+                                      at: event.at.microseconds, actor: actor, payload: payload)
+                    }
+                }
             }
         }
     }

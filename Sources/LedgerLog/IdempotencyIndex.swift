@@ -26,8 +26,8 @@ struct IdempotencyIndex: ~Copyable {
     private var capacity: Int
     private var memory: SlotMemory
     private(set) var count = 0
-    private let hashMask: UInt64
-    private let seed: Int
+    /// The hash function of this index's keys (its seed and mask).
+    let hasher: IdentityHasher
     private static let slotsMin = 1 << 12
 
     /// - Parameters:
@@ -37,12 +37,7 @@ struct IdempotencyIndex: ~Copyable {
         capacity = Self.capacity(for: expectedCount)
         memory = SlotMemory(bytes: capacity * MemoryLayout<Slot>.stride)
         slots = memory.base.bindMemory(to: Slot.self, capacity: capacity)
-        if let hashBits, hashBits < 64 {
-            hashMask = (UInt64(1) << UInt64(hashBits)) - 1
-        } else {
-            hashMask = .max
-        }
-        seed = Int.random(in: .min ... .max)
+        hasher = IdentityHasher(hashBits: hashBits)
     }
 
     deinit { memory.free() }
@@ -56,16 +51,9 @@ struct IdempotencyIndex: ~Copyable {
     /// Bytes the table occupies.
     var bytes: Int { capacity * MemoryLayout<Slot>.stride }
 
-    /// The 64-bit hash of a key: SipHash (Swift's `Hasher`, seeded per process and per
-    /// index, so crafted ids cannot flood one probe sequence). The tenant's length
-    /// is hashed first so that ("ab", "c") and ("a", "bc") differ.
+    /// The 64-bit hash of a key (see ``IdentityHasher``).
     func hash(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) -> UInt64 {
-        var hasher = Hasher()
-        hasher.combine(seed)
-        hasher.combine(tenant.count)
-        hasher.combine(bytes: tenant)
-        hasher.combine(bytes: id)
-        return UInt64(bitPattern: Int64(hasher.finalize())) & hashMask
+        hasher.hash(tenant: tenant, id: id)
     }
 
     @inline(__always)
@@ -112,6 +100,38 @@ struct IdempotencyIndex: ~Copyable {
         var value = hash &* 0x9E37_79B9_7F4A_7C15
         value ^= value >> 29
         return value
+    }
+}
+
+/// The hash of an idempotency index's keys, as a value: a caller may compute hashes on
+/// another thread (an import parses and hashes lines ahead of judging them) and hand them
+/// to ``LogWriter/position(tenant:id:hash:)`` and ``LogWriter/stage(tenant:id:hash:type:at:actor:payload:)``.
+public struct IdentityHasher: Sendable, Equatable {
+    private let seed: Int
+    private let mask: UInt64
+
+    /// A hasher with a seed of its own and full 64-bit hashes.
+    public init() { self.init(hashBits: nil) }
+
+    init(hashBits: Int?) {
+        if let hashBits, hashBits < 64 {
+            mask = (UInt64(1) << UInt64(hashBits)) - 1
+        } else {
+            mask = .max
+        }
+        seed = Int.random(in: .min ... .max)
+    }
+
+    /// The 64-bit hash of a key: SipHash (Swift's `Hasher`, seeded per process and per
+    /// index, so crafted ids cannot flood one probe sequence). The tenant's length
+    /// is hashed first so that ("ab", "c") and ("a", "bc") differ.
+    public func hash(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(seed)
+        hasher.combine(tenant.count)
+        hasher.combine(bytes: tenant)
+        hasher.combine(bytes: id)
+        return UInt64(bitPattern: Int64(hasher.finalize())) & mask
     }
 }
 

@@ -41,6 +41,10 @@ public final class LogWriter: @unchecked Sendable {
     public let options: LogOptions
     /// What was cut on open (a torn tail left by a crash), if anything.
     public let recovery: RecoveryReport?
+    /// The hash of tenant+id that the idempotency index uses: hashes computed with it may be
+    /// passed to `position(tenant:id:hash:)` and `stage(tenant:id:hash:...)` (computed ahead,
+    /// on another thread).
+    public let identityHasher: IdentityHasher
 
     private let lockFile: FileDescriptor
     /// Guards every `var` below down to the leader-owned ones, and signals the end of a flush.
@@ -104,6 +108,7 @@ public final class LogWriter: @unchecked Sendable {
         self.lastStaged = head.position
         self.staged = StagedRecords(firstPosition: head.position + 1)
         self.flushing = StagedRecords(firstPosition: head.position + 1)
+        self.identityHasher = index.hasher
         self.index = index
         self.batches = batches
         self.segments = segments
@@ -244,6 +249,15 @@ public final class LogWriter: @unchecked Sendable {
     /// Phase 1 of an append from borrowed bytes (no allocation once warmed up).
     public func stage(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, type: UInt16, at: Int64,
                       actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+        try stage(tenant: tenant, id: id, hash: identityHasher.hash(tenant: tenant, id: id), type: type, at: at,
+                  actor: actor, payload: payload)
+    }
+
+    /// Phase 1 of an append with the key's hash computed ahead by `identityHasher` (it must be
+    /// that hash: a wrong one would hide the record from `position`).
+    public func stage(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, hash: UInt64, type: UInt16, at: Int64,
+                      actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+        assert(hash == identityHasher.hash(tenant: tenant, id: id), "the hash of tenant+id is the index's")
         let encodedBytes = try RecordCodec.checkLimits(tenant: tenant.count, id: id.count, type: type,
                                                        actor: actor.count, payload: payload.count)
         state.lock()
@@ -258,7 +272,7 @@ public final class LogWriter: @unchecked Sendable {
         let bytesBefore = records.bytes.count
         records.append(tenant: tenant, id: id, type: type, at: at, actor: actor, payload: payload)
         stagedBytes += records.bytes.count - bytesBefore
-        index.insert(hash: index.hash(tenant: tenant, id: id), position: position)
+        index.insert(hash: hash, position: position)
         lastStaged = position
         return position
     }
@@ -277,11 +291,16 @@ public final class LogWriter: @unchecked Sendable {
     /// record's bytes (in memory when staged, else read back from disk), so a hash
     /// collision never returns a wrong position.
     public func position(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) throws(LogError) -> UInt64? {
+        try position(tenant: tenant, id: id, hash: identityHasher.hash(tenant: tenant, id: id))
+    }
+
+    /// As `position(tenant:id:)`, with the key's hash computed ahead by `identityHasher`.
+    public func position(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, hash: UInt64) throws(LogError) -> UInt64? {
+        assert(hash == identityHasher.hash(tenant: tenant, id: id), "the hash of tenant+id is the index's")
         var found: UInt64?
         var durableCandidates: [(position: UInt64, location: BatchLocation, path: String)] = []
         try state.withLock { () throws(LogError) in
             try checkUsable()
-            let hash = index.hash(tenant: tenant, id: id)
             index.forEachCandidate(hash: hash) { position in
                 if position <= durable.position {
                     let location = batches.locate(position)

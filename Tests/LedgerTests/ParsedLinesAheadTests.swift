@@ -3,6 +3,7 @@ import Testing
 @testable import Ledger
 import LedgerDomain
 import LedgerEngine
+import LedgerLog
 
 @Suite struct ParsedLinesAheadTests {
     /// Lines of varied lengths (valid, invalid, blank, whitespace-only) repeated past several
@@ -31,7 +32,8 @@ import LedgerEngine
             var expectedSummary = ImportSummary(mode: .atomic)
             var actualSummary = ImportSummary(mode: .atomic)
             var splitter = LineSplitter(bytes)
-            var ahead = ParsedLinesAhead(bytes)
+            let hasher = IdentityHasher()
+            var ahead = ParsedLinesAhead(bytes, hasher: hasher)
             defer { ahead.finish() }
             var count = 0
             var parsedEvents = 0
@@ -49,7 +51,10 @@ import LedgerEngine
                 case (.success(let left), .success(let right)):
                     parsedEvents += 1
                     #expect(left.hasSameContent(as: right))
-                case (.failure(let left), .failure(let right)): #expect(left.code == right.code)
+                    #expect(actual.3 == LedgerCodec.identityHash(of: right, with: hasher))
+                case (.failure(let left), .failure(let right)):
+                    #expect(left.code == right.code)
+                    #expect(actual.3 == 0)
                 default: Issue.record("line \(expected.0): parsed differently")
                 }
             }
