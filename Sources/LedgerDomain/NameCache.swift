@@ -1,4 +1,4 @@
-/// Names decoded recently, so that decoding the same long name again (a tenant, a worker, a
+/// Names decoded recently (and a scratch buffer of the decoder's), so that decoding the same long name again (a tenant, a worker, a
 /// client) shares one string instead of allocating a new one. A Swift `String` of at most 15
 /// UTF-8 bytes lives inline; a longer one is a heap object, and without this cache a replay of
 /// all read models would allocate one per long tenant name of every record.
@@ -20,6 +20,9 @@ public final class NameCache {
     /// Names served from a slot, and names made (a miss: an allocation).
     public private(set) var hits = 0
     public private(set) var misses = 0
+    /// A buffer the decoder reuses for the canonical-form check of extras and metadata (it
+    /// writes the canonical form there to compare): one allocation per cache, not per record.
+    var scratch: [UInt8] = []
 
     public init() {
         slots = .allocate(capacity: Self.slotCount)

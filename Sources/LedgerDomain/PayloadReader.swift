@@ -136,7 +136,7 @@ struct PayloadReader {
     }
 
     func checkExtrasText(_ slice: UnsafeRawBufferPointer, of type: EventType, at start: Int) throws(PayloadError) {
-        if let fast = Self.fastCheck(slice, enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth, fieldsOf: type) {
+        if let fast = Self.fastCheck(slice, enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth, fieldsOf: type, reusing: names) {
             switch fast {
             case .canonical: return
             case .notCanonical: throw failure("extras", at: start, "JSON not in canonical form")
@@ -155,7 +155,7 @@ struct PayloadReader {
 
     /// Checks that `slice` is a metadata object in canonical form.
     func checkMetadataText(_ slice: UnsafeRawBufferPointer, field: StaticString, at start: Int) throws(PayloadError) {
-        switch Self.fastCheck(slice, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth, fieldsOf: nil) {
+        switch Self.fastCheck(slice, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth, fieldsOf: nil, reusing: names) {
         case .canonical?: return
         case .notCanonical?: throw failure(field, at: start, "JSON not in canonical form")
         default: try checkCanonicalObject(slice, field: field, at: start, enclosingDepth: CanonicalJSONCodec.metadataEnclosingDepth)
@@ -165,10 +165,17 @@ struct PayloadReader {
     enum FastCheck { case canonical, notCanonical, empty, repeats(StaticString) }
 
     /// The one-pass check of ``CanonicalJSONCodec/canonicalInWrittenOrder(objectText:enclosingDepth:into:topLevelKey:)``
-    /// (one allocation, not one per member); nil when only the full check can tell. With
-    /// `fieldsOf`, the object's own keys must not be that type's fields.
-    static func fastCheck(_ slice: UnsafeRawBufferPointer, enclosingDepth: Int, fieldsOf type: EventType?) -> FastCheck? {
+    /// (one allocation, not one per member, and none with a cache, whose scratch buffer it
+    /// reuses); nil when only the full check can tell. With `fieldsOf`, the object's own keys
+    /// must not be that type's fields.
+    static func fastCheck(_ slice: UnsafeRawBufferPointer, enclosingDepth: Int, fieldsOf type: EventType?,
+                          reusing cache: NameCache? = nil) -> FastCheck? {
         var canonical: [UInt8] = []
+        if let cache {
+            swap(&canonical, &cache.scratch)
+            canonical.removeAll(keepingCapacity: true)
+        }
+        defer { if let cache { swap(&canonical, &cache.scratch) } }
         canonical.reserveCapacity(slice.count)
         var repeated: StaticString? = nil
         let count = CanonicalJSONCodec.canonicalInWrittenOrder(objectText: slice, enclosingDepth: enclosingDepth, into: &canonical) { key in

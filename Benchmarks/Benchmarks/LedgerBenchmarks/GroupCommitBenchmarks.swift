@@ -12,9 +12,7 @@ func registerGroupCommitBenchmarks() {
         .init(appenders: 1), .init(appenders: 8), .init(appenders: 64),
         .init(appenders: 1, tasks: true), .init(appenders: 64, tasks: true),
         .init(appenders: 64, gatherMicroseconds: 200),
-        .init(appenders: 64, tasks: true, gatherMicroseconds: 100),
         .init(appenders: 64, tasks: true, gatherMicroseconds: 200),
-        .init(appenders: 64, tasks: true, gatherMicroseconds: 400),
     ]
     for shape in shapes {
         let appenders = shape.appenders
