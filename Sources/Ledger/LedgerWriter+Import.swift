@@ -303,9 +303,9 @@ struct PendingIdentities {
 /// `Data(contentsOf:options: .alwaysMapped)` copied the whole file here: 7 % of an import.)
 struct MappedInput {
     let bytes: UnsafeRawBufferPointer
-    private let address: UnsafeMutableRawPointer?
+    private let address: UnsafeMutableRawPointer
 
-    /// Nil when the path is not a regular file or cannot be mapped (the caller reads it instead).
+    /// Nil when the path is not a regular file, is empty, or cannot be mapped (the caller reads it instead).
     init?(path: String) {
         // Checked before opening: opening a pipe would block until a writer comes, and
         // closing it again would cut that writer off.
@@ -315,12 +315,10 @@ struct MappedInput {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        // Nothing to map in an empty file (and a file of the kernel's, under /proc, says 0
+        // however much it holds): the caller reads it until its end instead.
         let size = Int(status.st_size)
-        if size == 0 {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            address = nil
-            return
-        }
+        guard size > 0 else { return nil }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else { return nil }
         _ = madvise(mapped, size, MADV_SEQUENTIAL)
         bytes = UnsafeRawBufferPointer(start: mapped, count: size)
@@ -328,7 +326,7 @@ struct MappedInput {
     }
 
     func unmap() {
-        if let address { munmap(address, bytes.count) }
+        munmap(address, bytes.count)
     }
 
     /// Reads a file of any kind until its end.

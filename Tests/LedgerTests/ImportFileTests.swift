@@ -53,6 +53,7 @@ import Glibc
         defer { writer.close() }
         let empty = parent + "/empty.jsonl"
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        #expect(MappedInput(path: empty) == nil, "an empty file is read, not mapped")
         let summary = try writer.importFile(path: empty)
         #expect(summary.lines == 0 && summary.appended == 0 && summary.bytesRead == 0)
         #expect(writer.head.position == 0)
