@@ -163,25 +163,30 @@ extension LedgerWriter {
         var lines = ParsedLinesAhead(bytes, hasher: log.identityHasher)
         defer { lines.finish() }
         while let (lineNumber, line, parsed, hash) = lines.nextEventLine(counting: &summary) {
-            let outcome = try parsed.judged { event -> AppendOutcome in
+            // Inline rather than through `judged`: the event is moved into `pending`, where a
+            // closure made a copy (retaining each of its strings) and released the parsed one.
+            let outcome: AppendOutcome
+            switch consume parsed {
+            case .failure(let refusal):
+                outcome = .refused(refusal)
+            case .success(let event):
                 if let existing = try loggedPosition(of: event, hash: hash) {
                     let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
-                    return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
-                }
-                let earlier = overlay.first(hash: hash) { index in
+                    outcome = LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
+                } else if let index = overlay.first(hash: hash, where: { index in
                     pending[index].event.tenant == event.tenant && pending[index].event.id == event.id
-                }
-                if let index = earlier {
-                    return LedgerCodec.sameIdOutcome(event, stored: pending[index].event, position: firstPosition + UInt64(index))
-                }
-                switch trial.decide(event) {
-                case .failure(let refusal):
-                    return .refused(refusal)
-                case .success(let effect):
-                    trial.apply(event, effect: effect)
-                    overlay.insert(hash: hash, index: pending.count)
-                    pending.append((event, effect, hash))
-                    return .appended(position: firstPosition + UInt64(pending.count - 1))
+                }) {
+                    outcome = LedgerCodec.sameIdOutcome(event, stored: pending[index].event, position: firstPosition + UInt64(index))
+                } else {
+                    switch trial.decide(event) {
+                    case .failure(let refusal):
+                        outcome = .refused(refusal)
+                    case .success(let effect):
+                        trial.apply(event, effect: effect)
+                        overlay.insert(hash: hash, index: pending.count)
+                        pending.append((event, effect, hash))
+                        outcome = .appended(position: firstPosition + UInt64(pending.count - 1))
+                    }
                 }
             }
             summary.count(outcome)

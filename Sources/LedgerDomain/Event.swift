@@ -22,14 +22,17 @@ public struct Name: Hashable, Comparable, Sendable, CustomStringConvertible, Exp
     @inlinable public static func == (lhs: Name, rhs: Name) -> Bool {
         // Compares the contiguous UTF-8 storage eight bytes at a time: `utf8.elementsEqual`
         // walks an iterator byte by byte, and every dictionary probe of the decider and the
-        // read models compares keys.
-        var left = lhs.string
-        var right = rhs.string
-        return left.withUTF8 { leftBytes in
-            right.withUTF8 { rightBytes in
+        // read models compares keys. Borrowed, not copied: `var copy = string` to call the
+        // mutating `withUTF8` retained and released both strings on every comparison (a
+        // fifth of an import's retains).
+        let compared = lhs.string.utf8.withContiguousStorageIfAvailable { leftBytes in
+            rhs.string.utf8.withContiguousStorageIfAvailable { rightBytes in
                 Name.bytesEqual(UnsafeRawBufferPointer(leftBytes), UnsafeRawBufferPointer(rightBytes))
             }
         }
+        // nil only for a string without contiguous UTF-8 (bridged from another representation).
+        if case .some(.some(let equal)) = compared { return equal }
+        return lhs.string.utf8.elementsEqual(rhs.string.utf8)
     }
 
     /// Whether two byte ranges hold the same bytes.
@@ -56,8 +59,11 @@ public struct Name: Hashable, Comparable, Sendable, CustomStringConvertible, Exp
     }
 
     @inlinable public func hash(into hasher: inout Hasher) {
-        var copy = string
-        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            var copy = string
+            copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// Orders by UTF-8 bytes (which is also code point order).
