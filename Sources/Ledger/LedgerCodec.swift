@@ -8,8 +8,7 @@ enum LedgerCodec {
     /// so this copies nothing).
     @inline(__always)
     static func withBytes<Result>(of name: Name, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        var string = name.string
-        return try string.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        try name.withUTF8Bytes(body)
     }
 
     /// The identity hash of the event's tenant+id with `hasher` (the log's).

@@ -55,8 +55,7 @@ public final class LedgerReader {
         let names = NameCache()
         try log.forEach(from: 1, through: through) { view in
             if let tenant {
-                var name = tenant.string
-                let matches = name.withUTF8 { bytes in
+                let matches = tenant.withUTF8Bytes { bytes in
                     bytes.count == view.tenant.count && memcmp(bytes.baseAddress!, view.tenant.baseAddress!, bytes.count) == 0
                 }
                 guard matches else { return }

@@ -47,12 +47,8 @@ public struct BalanceFold: Sendable {
     public mutating func apply(_ movement: BalanceMovement, tenant: Name, worker: Name) {
         guard movement.amountCents != 0 else { return }
         if let scope, !scope.includes(tenant: tenant, worker: worker) { return }
-        var tenantText = tenant.string
-        var workerText = worker.string
-        tenantText.withUTF8 { tenantBytes in
-            workerText.withUTF8 { workerBytes in
-                table.apply(movement, tenant: UnsafeRawBufferPointer(tenantBytes), worker: UnsafeRawBufferPointer(workerBytes))
-            }
+        tenant.withUTF8Bytes { tenantBytes in
+            worker.withUTF8Bytes { workerBytes in table.apply(movement, tenant: tenantBytes, worker: workerBytes) }
         }
     }
 
@@ -67,12 +63,8 @@ public struct BalanceFold: Sendable {
 
     /// The balance of `worker` of `tenant`, or nil when no non-zero amount moved for them.
     public func balance(tenant: Name, worker: Name) -> WorkerBalance? {
-        var tenantText = tenant.string
-        var workerText = worker.string
-        let index = tenantText.withUTF8 { tenantBytes in
-            workerText.withUTF8 { workerBytes in
-                table.index(tenant: UnsafeRawBufferPointer(tenantBytes), worker: UnsafeRawBufferPointer(workerBytes))
-            }
+        let index = tenant.withUTF8Bytes { tenantBytes in
+            worker.withUTF8Bytes { workerBytes in table.index(tenant: tenantBytes, worker: workerBytes) }
         }
         return index.map { table.balances[$0] }
     }

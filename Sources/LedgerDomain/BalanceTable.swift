@@ -57,12 +57,8 @@ struct BalanceTable: Sendable {
     /// Adds the balance of a (tenant, worker) that is not in the table yet, as a snapshot
     /// holds it; a key already present is a broken invariant (snapshot keys are unique).
     mutating func insert(_ balance: WorkerBalance, tenant: Name) {
-        var tenantText = tenant.string
-        var workerText = balance.worker.string
-        tenantText.withUTF8 { tenantBytes in
-            workerText.withUTF8 { workerBytes in
-                let tenant = UnsafeRawBufferPointer(tenantBytes)
-                let worker = UnsafeRawBufferPointer(workerBytes)
+        tenant.withUTF8Bytes { tenant in
+            balance.worker.withUTF8Bytes { worker in
                 let hash = hash(tenant: tenant, worker: worker)
                 guard case .empty(let slot) = probe(hash: hash, tenant: tenant, worker: worker) else {
                     preconditionFailure("balance of \(balance.worker) inserted twice")

@@ -131,8 +131,7 @@ public enum EventBinaryCodec {
     /// canonical form (and, for extras, without the type's own fields). The parser only
     /// produces such texts; a hand-built event may not.
     private static func requireCanonicalObject(_ text: String, isExtras: Bool, type: EventType) {
-        var copy = text
-        let problem = copy.withUTF8 { bytes -> PayloadError? in
+        let problem = text.withUTF8Bytes { bytes -> PayloadError? in
             let reader = PayloadReader(bytes: UnsafeRawBufferPointer(bytes), type: UInt16(type.rawValue))
             do throws(PayloadError) {
                 if isExtras {
@@ -288,8 +287,7 @@ public enum EventBinaryCodec {
     }
 
     private static func appendString(_ string: String, to output: inout [UInt8]) {
-        var copy = string
-        copy.withUTF8 { bytes in
+        string.withUTF8Bytes { bytes in
             appendVarint(UInt64(bytes.count), to: &output)
             output.append(contentsOf: bytes)
         }

@@ -255,8 +255,7 @@ enum CanonicalJSONCodec {
 
     /// The canonical text of a complete text that must hold exactly one JSON object.
     static func canonicalObject(_ text: String, enclosingDepth: Int) throws(EventLineFailure) -> [UInt8] {
-        var copy = text
-        let result = copy.withUTF8 { buffer in
+        let result = text.withUTF8Bytes { buffer in
             Result { () throws(EventLineFailure) in
                 try Self.members(ofObjectText: UnsafeRawBufferPointer(buffer), enclosingDepth: enclosingDepth)
             }
@@ -285,8 +284,7 @@ enum CanonicalJSONCodec {
     }
 
     static func appendString(_ string: String, to output: inout [UInt8]) {
-        var copy = string
-        copy.withUTF8 { appendString(UnsafeRawBufferPointer($0), to: &output) }
+        string.withUTF8Bytes { appendString($0, to: &output) }
     }
 
     private static func appendEscape(_ byte: UInt8, to output: inout [UInt8]) {

@@ -25,6 +25,8 @@ public struct Name: Hashable, Comparable, Sendable, CustomStringConvertible, Exp
         // read models compares keys. Borrowed, not copied: `var copy = string` to call the
         // mutating `withUTF8` retained and released both strings on every comparison (a
         // fifth of an import's retains).
+        // (Written out rather than through `withUTF8Bytes`: measured, the nested generic
+        // closures left a retain per comparison that this form does not.)
         let compared = lhs.string.utf8.withContiguousStorageIfAvailable { leftBytes in
             rhs.string.utf8.withContiguousStorageIfAvailable { rightBytes in
                 Name.bytesEqual(UnsafeRawBufferPointer(leftBytes), UnsafeRawBufferPointer(rightBytes))
@@ -59,16 +61,31 @@ public struct Name: Hashable, Comparable, Sendable, CustomStringConvertible, Exp
     }
 
     @inlinable public func hash(into hasher: inout Hasher) {
-        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        if hashed == nil {
-            var copy = string
-            copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        }
+        string.withUTF8Bytes { hasher.combine(bytes: $0) }
+    }
+
+    /// Lends the name's UTF-8 bytes (borrowed: see `String.withUTF8Bytes`).
+    @inlinable @inline(__always) public func withUTF8Bytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try string.withUTF8Bytes(body)
     }
 
     /// Orders by UTF-8 bytes (which is also code point order).
     @inlinable public static func < (lhs: Name, rhs: Name) -> Bool {
         lhs.string.utf8.lexicographicallyPrecedes(rhs.string.utf8)
+    }
+}
+
+extension String {
+    /// Lends the string's UTF-8 bytes: borrowed in place when they are contiguous (a native
+    /// string's are, inline or on the heap), else from a contiguous copy. `withUTF8` needs a
+    /// `var` (it may first make the string contiguous), and copying a string into one retains
+    /// and releases its storage on every call: in a dictionary probe, on every comparison.
+    @inlinable @inline(__always) public func withUTF8Bytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        if let result = try utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        var copy = self
+        return try copy.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
 }
 

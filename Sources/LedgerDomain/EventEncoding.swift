@@ -72,8 +72,7 @@ public enum EventLineWriter {
     }
 
     private static func extrasMembers(_ extras: String, type: EventType) -> [CanonicalJSONCodec.Member] {
-        var copy = extras
-        let parsed = copy.withUTF8 { buffer in
+        let parsed = extras.withUTF8Bytes { buffer in
             Result { () throws(EventLineFailure) in try CanonicalJSONCodec.members(ofObjectText: UnsafeRawBufferPointer(buffer), enclosingDepth: CanonicalJSONCodec.extrasEnclosingDepth) }
         }
         guard case .success(let members) = parsed else {

@@ -43,8 +43,7 @@ public final class NameCache {
                      ^ UInt64(truncatingIfNeeded: count)) &* 0x9E37_79B9_7F4A_7C15
         let slot = slots + Int(truncatingIfNeeded: mixed >> 56) & (Self.slotCount - 1)
         if let cached = slot.pointee {
-            var string = cached.string
-            if string.withUTF8({ Name.bytesEqual(UnsafeRawBufferPointer($0), bytes) }) {
+            if cached.withUTF8Bytes({ Name.bytesEqual($0, bytes) }) {
                 hits += 1
                 return cached
             }

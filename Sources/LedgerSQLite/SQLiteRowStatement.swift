@@ -49,8 +49,7 @@ struct SQLiteRowStatement {
     }
 
     func bind(_ text: String, at index: Int32) throws {
-        var text = text
-        try text.withUTF8 { try bind(UnsafeRawBufferPointer($0), at: index) }
+        try text.withUTF8Bytes { try bind($0, at: index) }
     }
 
     func bind(_ name: Name, at index: Int32) throws {
