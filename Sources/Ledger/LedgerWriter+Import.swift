@@ -275,18 +275,15 @@ struct PendingIdentities {
         mask = capacity - 1
     }
 
-    /// The lowest index stored under `hash` for which `matches` holds, or nil.
+    /// The index stored under `hash` for which `matches` holds, or nil. (A key is inserted
+    /// once at most: a second line with it is a duplicate or a conflict, never pending.)
     func first(hash: UInt64, where matches: (Int) -> Bool) -> Int? {
         var slot = Self.start(hash) & mask
-        var found: Int?
         while slots[slot].indexPlusOne != 0 {
-            if slots[slot].hash == hash {
-                let index = slots[slot].indexPlusOne - 1
-                if found.map({ index < $0 }) ?? true, matches(index) { found = index }
-            }
+            if slots[slot].hash == hash, matches(slots[slot].indexPlusOne - 1) { return slots[slot].indexPlusOne - 1 }
             slot = (slot + 1) & mask
         }
-        return found
+        return nil
     }
 
     mutating func insert(hash: UInt64, index: Int) {
