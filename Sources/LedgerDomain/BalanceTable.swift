@@ -5,8 +5,8 @@
 /// Keys are stored back to back in one byte array; slots hold entry indexes (linear probing,
 /// power-of-two capacity, at most half full). Nothing is allocated per lookup; a new
 /// (tenant, worker) appends its bytes and an entry, and the slots double when half full.
-/// Hashing is a multiply-mix hash keyed per process (see `hash`), so crafted ids cannot make collisions
-/// on purpose.
+/// Hashing is `KeyedHash` (a multiply-mix hash keyed per process), so crafted ids cannot make
+/// collisions on purpose.
 struct BalanceTable: Sendable {
     /// Where an entry's key lives in `keyBytes`, and its full hash (compared before the bytes).
     struct KeyRecord: Sendable {
@@ -22,7 +22,8 @@ struct BalanceTable: Sendable {
     /// Entry indexes are stored as `Int32` to keep the slot array small.
     static let entriesCountMax = Int(Int32.max) / 2
 
-    private let secret = BalanceTable.processSecret
+    /// Copied into each table, so that a lookup reads no global.
+    private let hasher = KeyedHash()
     private var slots: [Int32] = Array(repeating: BalanceTable.slotEmpty, count: BalanceTable.slotsCountInitial)
     private var keyBytes: [UInt8] = []
     private var keys: [KeyRecord] = []
@@ -127,54 +128,9 @@ struct BalanceTable: Sendable {
         slots = grown
     }
 
-    /// A multiply-mix hash in the manner of wyhash, keyed by `secret`: SipHash (`Hasher`) took
-    /// 12 % of a balances replay. The key comes from the system's random source once per
-    /// process, and enters every step (each 8-byte word is mixed as `word ^ secret.0`), so
-    /// ids cannot be crafted to collide without it; a collision would cost speed, never a
-    /// wrong balance (keys are compared byte for byte).
+    /// The key's hash (`KeyedHash`: SipHash took 12 % of a balances replay).
     @inline(__always)
     private func hash(tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer) -> Int {
-        // Both lengths first: ("ab", "c") and ("a", "bc") stay apart, and so do zero-padded tails.
-        var state = secret.1 ^ Self.mix(UInt64(tenant.count) ^ secret.0, UInt64(worker.count) ^ Self.constant0)
-        state = absorb(state, tenant)
-        state = absorb(state, worker)
-        return Int(truncatingIfNeeded: Self.mix(state ^ Self.constant1, secret.1 ^ Self.constant0))
+        hasher.hash(tenant, worker)
     }
-
-    @inline(__always)
-    private func absorb(_ state: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var state = state
-        var offset = 0
-        let count = bytes.count
-        while offset + 8 <= count {
-            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            state = Self.mix(word ^ secret.0, state ^ Self.constant1)
-            offset += 8
-        }
-        if offset < count {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < count {
-                tail |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            state = Self.mix(tail ^ secret.0, state ^ Self.constant1)
-        }
-        return state
-    }
-
-    @inline(__always)
-    private static func mix(_ left: UInt64, _ right: UInt64) -> UInt64 {
-        let product = left.multipliedFullWidth(by: right)
-        return product.high ^ product.low
-    }
-
-    private static let constant0: UInt64 = 0xa076_1d64_78bd_642f
-    private static let constant1: UInt64 = 0xe703_7ed1_a0b4_28db
-    /// This process's hash key (each table copies it, so a lookup reads no global).
-    private static let processSecret: (UInt64, UInt64) = {
-        var random = SystemRandomNumberGenerator()
-        return (random.next() | 1, random.next() | 1)
-    }()
 }

@@ -49,6 +49,13 @@ struct TenantScopedName: Hashable, Sendable {
         self.tenant = tenant
         self.id = id
     }
+
+    /// `KeyedHash` of both names' bytes and the table's seed (see `Name._rawHashValue`).
+    func _rawHashValue(seed: Int) -> Int {
+        tenant.withUTF8Bytes { tenant in
+            id.withUTF8Bytes { id in KeyedHash().hash(tenant, id, seed: UInt64(bitPattern: Int64(seed))) }
+        }
+    }
 }
 
 struct InvitationRuleState: Sendable {

@@ -51,6 +51,12 @@ public struct InvoiceView: Sendable, Hashable {
 struct InvoiceKey: Hashable, Sendable {
     var worker: Name
     var period: Period
+
+    /// `KeyedHash` of the worker's bytes, with the period and the table's seed (see `Name._rawHashValue`).
+    func _rawHashValue(seed: Int) -> Int {
+        let periodSeed = UInt64(UInt32(bitPattern: period.ordinal)) &* KeyedHash.constant0
+        return worker.withUTF8Bytes { KeyedHash().hash($0, seed: UInt64(bitPattern: Int64(seed)) ^ periodSeed) }
+    }
 }
 
 /// What the folded events put into one invoice.
