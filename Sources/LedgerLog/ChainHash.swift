@@ -18,4 +18,14 @@ enum ChainHash {
         hasher.update(bufferPointer: batch)
         return hasher.finalize().withUnsafeBytes { Array($0) }
     }
+
+    /// `SHA-256(previous || batch || continued)`: a batch whose bytes are in two places.
+    static func next(previous: [UInt8], batch: UnsafeRawBufferPointer, continued: UnsafeRawBufferPointer) -> [UInt8] {
+        precondition(previous.count == byteCount, "a chain hash has 32 bytes")
+        var hasher = SHA256()
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: batch)
+        hasher.update(bufferPointer: continued)
+        return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
 }

@@ -44,6 +44,9 @@ public struct LogOptions: Sendable, Equatable {
     /// Test hook: when set, the idempotency index keeps only this many low bits of the
     /// key hash, forcing collisions so that their resolution is exercised.
     var keyHashBitsForTesting: Int? = nil
+    /// Test hook: when set, a flush of several batches compresses them on this many threads
+    /// instead of `BatchSealer.compressingThreads` (the bytes written must not depend on it).
+    var compressingThreadsForTesting: Int? = nil
 
     /// Creates options; the defaults suit production (measured in docs/FORMAT.md).
     public init(segmentBytesMax: UInt64 = 64 * 1_024 * 1_024,
@@ -87,6 +90,9 @@ public struct LogOptions: Sendable, Equatable {
         }
         if let bits = keyHashBitsForTesting {
             precondition(bits >= 1 && bits <= 64, "keyHashBitsForTesting must be in 1...64")
+        }
+        if let threads = compressingThreadsForTesting {
+            precondition(threads >= 1 && threads <= 8, "compressingThreadsForTesting must be in 1...8")
         }
     }
 }
