@@ -114,10 +114,12 @@ extension LedgerWriter {
         lock.lock()
         var locked = true
         defer { if locked { lock.unlock() } }
-        while let (lineNumber, line, parsed, hash) = lines.nextEventLine(counting: &summary) {
-            let outcome = try parsed.judged { try stageLocked($0, hash: hash) }
+        while let (line, parsed) = lines.nextEventLine(counting: &summary) {
+            let outcome = try line.withFields { fields in
+                try parsed.judged { try stageLocked($0, hash: line.hash, fields: fields) }
+            }
             summary.count(outcome)
-            recorder.record(line: lineNumber, bytes: line, outcome: outcome)
+            recorder.record(line: line.number, bytes: line.bytes, outcome: outcome)
             if case .appended = outcome {
                 stagedSinceSync += 1
                 if stagedSinceSync >= Self.importSyncEventsMax {
@@ -142,7 +144,8 @@ extension LedgerWriter {
     }
 
     /// Two steps: judge every line against a copy of the state (and an overlay index
-    /// of this import's own lines), then, only if none was refused, stage them all.
+    /// of this import's own lines), encoding each accepted one as the log's record at once;
+    /// then, only if none was refused, stage those records (a copy of their bytes).
     private func importAtomically(
         _ bytes: UnsafeRawBufferPointer, summary: inout ImportSummary,
         recorder: inout OutcomeRecorder, progress: ((Int, Int) -> Void)?
@@ -152,45 +155,30 @@ extension LedgerWriter {
         defer { if locked { lock.unlock() } }
         summary.headBefore = log.lastStagedPosition
         var trial = state
-        var pending: [(event: Event, effect: Effect, hash: UInt64)] = []
-        // Growing these by doubling rehashes the overlay and copies every pending event
-        // again and again; one line is at most one event, so reserve that once.
+        // The accepted events as the log's records, encoded now: holding the events instead
+        // (and encoding them after judging) copied each one twice more, retaining its strings,
+        // and took three times the memory.
+        let pending = log.makePendingRecords()
+        // Growing by doubling rehashes the overlay and copies the records again and again;
+        // one line is at most one event, and its record is shorter than its JSON.
         let linesMax = LineSplitter(bytes).countLines()
-        pending.reserveCapacity(linesMax)
+        pending.reserve(records: linesMax, bytes: bytes.count)
         var overlay = PendingIdentities(capacityFor: linesMax)
         var linesSinceProgress = 0
-        let firstPosition = log.lastStagedPosition + 1
         var lines = ParsedLinesAhead(bytes, hasher: log.identityHasher)
         defer { lines.finish() }
-        while let (lineNumber, line, parsed, hash) = lines.nextEventLine(counting: &summary) {
-            // Inline rather than through `judged`: the event is moved into `pending`, where a
-            // closure made a copy (retaining each of its strings) and released the parsed one.
+        while let (line, parsed) = lines.nextEventLine(counting: &summary) {
             let outcome: AppendOutcome
             switch consume parsed {
             case .failure(let refusal):
                 outcome = .refused(refusal)
             case .success(let event):
-                if let existing = try loggedPosition(of: event, hash: hash) {
-                    let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
-                    outcome = LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
-                } else if let index = overlay.first(hash: hash, where: { index in
-                    pending[index].event.tenant == event.tenant && pending[index].event.id == event.id
-                }) {
-                    outcome = LedgerCodec.sameIdOutcome(event, stored: pending[index].event, position: firstPosition + UInt64(index))
-                } else {
-                    switch trial.decide(event) {
-                    case .failure(let refusal):
-                        outcome = .refused(refusal)
-                    case .success(let effect):
-                        trial.apply(event, effect: effect)
-                        overlay.insert(hash: hash, index: pending.count)
-                        pending.append((event, effect, hash))
-                        outcome = .appended(position: firstPosition + UInt64(pending.count - 1))
-                    }
+                outcome = try line.withFields { fields in
+                    try judgePending(event, hash: line.hash, fields: fields, state: &trial, pending: pending, overlay: &overlay)
                 }
             }
             summary.count(outcome)
-            recorder.record(line: lineNumber, bytes: line, outcome: outcome)
+            recorder.record(line: line.number, bytes: line.bytes, outcome: outcome)
             linesSinceProgress += 1
             if linesSinceProgress >= 65_536 {
                 linesSinceProgress = 0
@@ -209,16 +197,14 @@ extension LedgerWriter {
         // rest (the prefix reads as duplicates).
         // The flushes stay on this thread: a flush seals everything staged, so flushing
         // while staging would cut batches (and so the chain hash) by timing.
-        // Each event is borrowed from the array in place (`for (event, ...) in pending`
-        // copied every element out, retaining its strings, then released them).
-        try pending.withUnsafeBufferPointer { pending in
-            for staged in pending.indices {
-                let position = try stageLocked(pending[staged].event, effect: pending[staged].effect, hash: pending[staged].hash)
-                precondition(position == firstPosition + UInt64(staged), "positions of an atomic import must follow its judgement")
-                if (staged + 1) % Self.importSyncEventsMax == 0 {
-                    try log.waitUntilDurable(through: position)
-                    progress?(bytes.count / 2 + bytes.count / 2 * (staged + 1) / max(pending.count, 1), bytes.count)
-                }
+        var staged = 0
+        while staged < pending.count {
+            let end = min(staged + Self.importSyncEventsMax, pending.count)
+            let position = try log.stage(pending, range: staged..<end)
+            staged = end
+            if staged < pending.count {
+                try log.waitUntilDurable(through: position)
+                progress?(bytes.count / 2 + bytes.count / 2 * staged / pending.count, bytes.count)
             }
         }
         state = trial
@@ -229,6 +215,38 @@ extension LedgerWriter {
         progress?(bytes.count, bytes.count)
         summary.headAfter = log.durableHead.position
         try snapshotIfDue(durableThrough: summary.headAfter)
+    }
+
+    /// An atomic import's judgement of one parsed event: a duplicate or conflict of the log
+    /// or of the import's earlier lines, a refusal of the rules, or accepted: applied to
+    /// `state` and encoded into `pending` (with `fields`, its payload's fields encoded ahead).
+    /// Caller holds `lock`.
+    private func judgePending(_ event: Event, hash: UInt64, fields: UnsafeRawBufferPointer, state: inout DomainState,
+                              pending: PendingRecords,
+                              overlay: inout PendingIdentities) throws -> AppendOutcome {
+        if let existing = try loggedPosition(of: event, hash: hash) {
+            let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
+            return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
+        }
+        let earlier = LedgerCodec.withBytes(of: event.tenant) { tenant in
+            LedgerCodec.withBytes(of: event.id) { id in
+                overlay.first(hash: hash, where: { pending.hasKey(at: $0, tenant: tenant, id: id) })
+            }
+        }
+        if let earlier {
+            let stored = try pending.withRecord(at: earlier) { try LedgerCodec.decode($0).0 }
+            return LedgerCodec.sameIdOutcome(event, stored: stored, position: pending.position(ofRecordAt: earlier))
+        }
+        switch state.decide(event) {
+        case .failure(let refusal):
+            return .refused(refusal)
+        case .success(let effect):
+            state.apply(event, effect: effect)
+            let index = pending.count
+            try encode(event, effect: effect, hash: hash, fields: fields, into: pending)
+            overlay.insert(hash: hash, index: index)
+            return .appended(position: pending.position(ofRecordAt: index))
+        }
     }
 }
 

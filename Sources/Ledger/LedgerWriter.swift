@@ -178,8 +178,9 @@ public final class LedgerWriter: @unchecked Sendable {
         try stageLocked(event, hash: LedgerCodec.identityHash(of: event, with: log.identityHasher))
     }
 
-    /// As `stageLocked(_:)`, with the identity hash of the event's tenant+id computed ahead.
-    func stageLocked(_ event: Event, hash: UInt64) throws -> AppendOutcome {
+    /// As `stageLocked(_:)`, with the identity hash of the event's tenant+id computed ahead (and
+    /// perhaps its payload's fields encoded ahead: see `stageLocked(_:effect:hash:fields:)`).
+    func stageLocked(_ event: Event, hash: UInt64, fields: UnsafeRawBufferPointer? = nil) throws -> AppendOutcome {
         if let existing = try loggedPosition(of: event, hash: hash) {
             let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
             return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
@@ -188,7 +189,7 @@ public final class LedgerWriter: @unchecked Sendable {
         case .failure(let refusal):
             return .refused(refusal)
         case .success(let effect):
-            let position = try stageLocked(event, effect: effect, hash: hash)
+            let position = try stageLocked(event, effect: effect, hash: hash, fields: fields)
             state.apply(event, effect: effect)
             return .appended(position: position)
         }
@@ -202,17 +203,43 @@ public final class LedgerWriter: @unchecked Sendable {
         }
     }
 
-    /// Encodes and stages an accepted event, without allocating once warmed up. Caller holds `lock`.
-    func stageLocked(_ event: Event, effect: Effect, hash: UInt64) throws -> UInt64 {
+    /// Encodes and stages an accepted event, without allocating once warmed up. `fields`: its
+    /// payload's fields already encoded (`EventBinaryCodec.encodeFields`), if they are. Caller
+    /// holds `lock`.
+    func stageLocked(_ event: Event, effect: Effect, hash: UInt64, fields: UnsafeRawBufferPointer? = nil) throws -> UInt64 {
+        try withRecordFields(of: event, effect: effect, fields: fields) { tenant, id, actor, payload in
+            try log.stage(tenant: tenant, id: id, hash: hash, type: UInt16(event.type.rawValue),
+                          at: event.at.microseconds, actor: actor, payload: payload)
+        }
+    }
+
+    /// Encodes an accepted event as the log's record after those of `pending`; `fields` as for
+    /// `stageLocked(_:effect:hash:fields:)`. Caller holds `lock`.
+    func encode(_ event: Event, effect: Effect, hash: UInt64, fields: UnsafeRawBufferPointer?, into pending: PendingRecords) throws {
+        try withRecordFields(of: event, effect: effect, fields: fields) { tenant, id, actor, payload in
+            try pending.append(tenant: tenant, id: id, hash: hash, type: UInt16(event.type.rawValue),
+                               at: event.at.microseconds, actor: actor, payload: payload)
+        }
+    }
+
+    /// Lends the byte fields of the event's record: tenant, id, actor, and the payload made in
+    /// `payloadScratch` (the effect, then `fields` copied or else encoded). Caller holds `lock`.
+    @inline(__always)
+    private func withRecordFields<Result>(
+        of event: Event, effect: Effect, fields: UnsafeRawBufferPointer?,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Result
+    ) throws -> Result {
         payloadScratch.removeAll(keepingCapacity: true)
-        EventBinaryCodec.encodePayload(event, effect: effect, into: &payloadScratch)
+        if let fields {
+            EventBinaryCodec.encodeEffect(effect, of: event.type, into: &payloadScratch)
+            payloadScratch.append(contentsOf: fields)
+        } else {
+            EventBinaryCodec.encodePayload(event, effect: effect, into: &payloadScratch)
+        }
         return try LedgerCodec.withBytes(of: event.tenant) { tenant in
             try LedgerCodec.withBytes(of: event.id) { id in
                 try LedgerCodec.withBytes(of: event.actor) { actor in
-                    try payloadScratch.withUnsafeBytes { payload in
-                        try log.stage(tenant: tenant, id: id, hash: hash, type: UInt16(event.type.rawValue),
-                                      at: event.at.microseconds, actor: actor, payload: payload)
-                    }
+                    try payloadScratch.withUnsafeBytes { payload in try body(tenant, id, actor, payload) }
                 }
             }
         }

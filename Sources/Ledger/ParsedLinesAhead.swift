@@ -7,11 +7,13 @@ import LedgerLog
 /// second thread.
 final class ParsedChunk: @unchecked Sendable {
     /// A physical line and its parse; `parsed` is nil for a blank line. `hash` is the
-    /// identity hash of a parsed event's tenant+id (0 otherwise).
+    /// identity hash of a parsed event's tenant+id (0 otherwise); `fields` where its
+    /// payload's fields are in `fieldBytes` (empty otherwise).
     struct Line {
         var bytes: UnsafeRawBufferPointer
         var parsed: Result<Event, Refusal>?
         var hash: UInt64
+        var fields: Range<Int>
     }
 
     let bytes: UnsafeRawBufferPointer
@@ -20,6 +22,9 @@ final class ParsedChunk: @unchecked Sendable {
     let end: Int
     /// Written by the parsing thread only until `done` is left; read after waiting on it.
     var lines: [Line] = []
+    /// Each parsed event's payload fields (`EventBinaryCodec.encodeFields`), back to back:
+    /// encoded here, on the parsing thread, they are copied, not encoded, by the judging one.
+    var fieldBytes: [UInt8] = []
     let done = DispatchGroup()
 
     init(bytes: UnsafeRawBufferPointer, end: Int, hasher: IdentityHasher) {
@@ -32,21 +37,43 @@ final class ParsedChunk: @unchecked Sendable {
         var splitter = LineSplitter(bytes)
         while let (_, line) = splitter.next() {
             if EventLineParser.isBlank(line) {
-                lines.append(Line(bytes: line, parsed: nil, hash: 0))
+                lines.append(Line(bytes: line, parsed: nil, hash: 0, fields: 0..<0))
                 continue
             }
             let parsed = EventLineParser.parse(line)
             var hash: UInt64 = 0
-            if case .success(let event) = parsed { hash = LedgerCodec.identityHash(of: event, with: hasher) }
-            lines.append(Line(bytes: line, parsed: parsed, hash: hash))
+            let fieldsStart = fieldBytes.count
+            if case .success(let event) = parsed {
+                hash = LedgerCodec.identityHash(of: event, with: hasher)
+                EventBinaryCodec.encodeFields(of: event, into: &fieldBytes)
+            }
+            lines.append(Line(bytes: line, parsed: parsed, hash: hash, fields: fieldsStart..<fieldBytes.count))
         }
+    }
+}
+
+/// A non-blank line of an import as `ParsedLinesAhead` hands it out (beside its parse).
+struct AheadLine {
+    /// The physical line number, from 1.
+    var number: Int
+    var bytes: UnsafeRawBufferPointer
+    /// The identity hash of the event's tenant+id (0 for a line that is no event).
+    var hash: UInt64
+    /// The chunk holding the event's encoded payload fields, and where they are in it.
+    let chunk: ParsedChunk
+    let fields: Range<Int>
+
+    /// Lends the event's payload fields, as `EventBinaryCodec.encodeFields` wrote them.
+    func withFields<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try chunk.fieldBytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[fields])) }
     }
 }
 
 /// The same lines as ``LineSplitter`` with `nextEventLine`, but parsed one chunk ahead
 /// on a second thread, so that parsing overlaps judging; each event comes with the
-/// identity hash of its tenant+id (`hasher`'s, computed on that thread too). Call
-/// `finish()` before the input's bytes go away (a chunk may still be parsing).
+/// identity hash of its tenant+id (`hasher`'s) and its payload's fields encoded, both
+/// computed on that thread too. Call `finish()` before the input's bytes go away (a chunk
+/// may still be parsing).
 struct ParsedLinesAhead {
     /// Bytes per chunk (rounded up to the end of a line): large enough that handing a
     /// chunk over costs nothing per line, small enough to keep both threads busy.
@@ -71,9 +98,9 @@ struct ParsedLinesAhead {
     /// Byte offset just past the lines handed out so far (at chunk granularity).
     var offset: Int { current?.end ?? 0 }
 
-    /// The next non-blank line with its number, parse and identity hash (0 for a line that
-    /// is no event); counts lines and blank lines in `summary`.
-    mutating func nextEventLine(counting summary: inout ImportSummary) -> (Int, UnsafeRawBufferPointer, Result<Event, Refusal>, UInt64)? {
+    /// The next non-blank line and its parse (apart, so that the caller can move the event
+    /// out); counts lines and blank lines in `summary`.
+    mutating func nextEventLine(counting summary: inout ImportSummary) -> (AheadLine, Result<Event, Refusal>)? {
         while true {
             if current == nil || index == current!.lines.count {
                 guard let next = ahead else { return nil }
@@ -95,7 +122,8 @@ struct ParsedLinesAhead {
                 continue
             }
             summary.lines += 1
-            return (lineNumber, line.bytes, parsed, line.hash)
+            return (AheadLine(number: lineNumber, bytes: line.bytes, hash: line.hash, chunk: current!, fields: line.fields),
+                    parsed)
         }
     }
 

@@ -75,7 +75,14 @@ public enum EventBinaryCodec {
     /// EventBinaryCodec.encodePayload(event, effect: .approval(writer: "w-1", feeCents: 20000, submissions: 3), into: &payload)
     /// ```
     public static func encodePayload(_ event: Event, effect: Effect, into payload: inout [UInt8]) {
-        let type = event.type
+        encodeEffect(effect, of: event.type, into: &payload)
+        encodeFields(of: event, into: &payload)
+    }
+
+    /// The first part of a payload: the effect (nothing for `.none`). A payload is this part
+    /// followed by `encodeFields`' part: an importer encodes the second one while parsing,
+    /// on another thread, before the rules have fixed the effect.
+    public static func encodeEffect(_ effect: Effect, of type: EventType, into payload: inout [UInt8]) {
         switch (type, effect) {
         case (.invitationAccepted, .acceptance(let role)):
             payload.append(role.rawValue)
@@ -93,6 +100,11 @@ public enum EventBinaryCodec {
         default:
             preconditionFailure("\(type.name) cannot carry the effect \(effect)")
         }
+    }
+
+    /// The second part of a payload: the type's fields, then the extras (see `encodeEffect`).
+    public static func encodeFields(of event: Event, into payload: inout [UInt8]) {
+        let type = event.type
         let values = EventFieldValues(event.data)
         for field in EventFields.fields(of: type) {
             switch field.kind {

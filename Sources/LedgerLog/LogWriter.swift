@@ -277,6 +277,48 @@ public final class LogWriter: @unchecked Sendable {
         return position
     }
 
+    /// An empty run of records to encode now and stage later, placed after the last staged
+    /// record: the caller must stage nothing else until it has staged them (see
+    /// ``PendingRecords``).
+    public func makePendingRecords() -> PendingRecords {
+        state.withLock { PendingRecords(firstPosition: lastStaged + 1, baseAt: staged.lastAt) }
+    }
+
+    /// Stages the pending records at `range` (each gets the position it was made for) by
+    /// copying their encoded bytes, and indexes them. Returns the last one's position. The
+    /// ranges staged must follow one another from 0, with nothing else staged in between:
+    /// a violation is a programmer error and stops the process.
+    ///
+    /// Throws `stagingFull` (make the staged records durable first: nothing of `range` is
+    /// staged then), `poisoned` or `closed`.
+    public func stage(_ pending: PendingRecords, range: Range<Int>) throws(LogError) -> UInt64 {
+        precondition(!range.isEmpty && range.upperBound <= pending.count, "a range of the pending records")
+        let records = pending.records
+        let start = records.range(ofRecordAt: range.lowerBound).lowerBound
+        let byteCount = records.range(ofRecordAt: range.upperBound - 1).upperBound - start
+        state.lock()
+        defer { state.unlock() }
+        try checkUsable()
+        let first = pending.position(ofRecordAt: range.lowerBound)
+        precondition(first == lastStaged + 1, "pending record \(range.lowerBound) is for position \(first), not \(lastStaged + 1)")
+        precondition(records.previousAt(ofRecordAt: range.lowerBound) == staged.lastAt,
+                     "pending records follow the last staged one's time")
+        guard stagedBytes + byteCount <= LogLimits.stagedBytesMax else {
+            throw .stagingFull(bytes: stagedBytes + byteCount, limit: LogLimits.stagedBytesMax)
+        }
+        let target = staged
+        target.append(copiesOf: range, of: records)
+        stagedBytes += byteCount
+        let hashes = pending.hashes
+        for offset in range {
+            let position = records.firstPosition + UInt64(offset)
+            assert(hashes[offset] == records.keyHash(at: position, with: identityHasher), "the hash of tenant+id is the index's")
+            index.insert(hash: hashes[offset], position: position)
+        }
+        lastStaged = first + UInt64(range.count) - 1
+        return lastStaged
+    }
+
     /// The lowest position holding a record with this tenant and id (byte for byte),
     /// durable or staged, or nil.
     public func position(tenant: [UInt8], id: [UInt8]) throws -> UInt64? {

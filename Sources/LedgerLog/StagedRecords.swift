@@ -41,6 +41,29 @@ final class StagedRecords {
         ats.append(at)
     }
 
+    /// Room for `count` more records of `bytes` encoded bytes in all.
+    func reserve(records count: Int, bytes byteCount: Int) {
+        bytes.reserve(byteCount)
+        offsets.reserveCapacity(offsets.count + count)
+        ats.reserveCapacity(ats.count + count)
+    }
+
+    /// Appends copies of the records at `range` of `other`, encoded as they are: their first
+    /// one's time difference must be from this buffer's last time (the caller checks).
+    func append(copiesOf range: Range<Int>, of other: StagedRecords) {
+        guard !range.isEmpty else { return }
+        let start = other.range(ofRecordAt: range.lowerBound).lowerBound
+        let stop = other.range(ofRecordAt: range.upperBound - 1).upperBound
+        let shift = bytes.count - start
+        offsets.reserveCapacity(offsets.count + range.count)
+        ats.reserveCapacity(ats.count + range.count)
+        for index in range {
+            offsets.append(other.offsets[index] + shift)
+            ats.append(other.ats[index])
+        }
+        bytes.append(other.bytes.bytes(from: start, count: stop - start))
+    }
+
     /// Forgets every record; the next one will be at `nextPosition`, its time
     /// difference taken from `baseAt`.
     func removeAll(nextPosition: UInt64, baseAt: Int64) {
@@ -70,6 +93,13 @@ final class StagedRecords {
             preconditionFailure("a staged record decodes: \(problem ?? "")")
         }
         return view
+    }
+
+    /// The identity hash of the record at `position`'s tenant+id (for assertions).
+    func keyHash(at position: UInt64, with hasher: IdentityHasher) -> UInt64 {
+        let range = range(ofRecordAt: Int(position - firstPosition))
+        let key = RecordCodec.key(UnsafeRawPointer(bytes.base), at: range.lowerBound, end: range.upperBound)
+        return hasher.hash(tenant: key.tenant, id: key.id)
     }
 
     /// True when the record at `position` has this tenant and id (byte for byte).

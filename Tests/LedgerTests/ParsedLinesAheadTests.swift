@@ -40,21 +40,26 @@ import LedgerLog
             while true {
                 let expected = splitter.nextEventLine(counting: &expectedSummary)
                 let actual = ahead.nextEventLine(counting: &actualSummary)
-                guard let expected, let actual else {
+                guard let expected, let (actual, actualParsed) = actual else {
                     #expect(expected == nil && actual == nil)
                     break
                 }
                 count += 1
-                #expect(actual.0 == expected.0)
-                #expect(actual.1.elementsEqual(expected.1))
-                switch (expected.2, actual.2) {
+                #expect(actual.number == expected.0)
+                #expect(actual.bytes.elementsEqual(expected.1))
+                switch (expected.2, actualParsed) {
                 case (.success(let left), .success(let right)):
                     parsedEvents += 1
                     #expect(left.hasSameContent(as: right))
-                    #expect(actual.3 == LedgerCodec.identityHash(of: right, with: hasher))
+                    #expect(actual.hash == LedgerCodec.identityHash(of: right, with: hasher))
+                    // The fields encoded ahead are the payload's, after its effect.
+                    var fields: [UInt8] = []
+                    EventBinaryCodec.encodeFields(of: right, into: &fields)
+                    #expect(actual.withFields { Array($0) } == fields)
                 case (.failure(let left), .failure(let right)):
                     #expect(left.code == right.code)
-                    #expect(actual.3 == 0)
+                    #expect(actual.hash == 0)
+                    #expect(actual.fields.isEmpty)
                 default: Issue.record("line \(expected.0): parsed differently")
                 }
             }

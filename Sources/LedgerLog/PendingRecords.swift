@@ -1,0 +1,55 @@
+/// Records encoded ahead of staging, for a caller that must judge a whole run of records
+/// before any of it may be staged (an atomic import): they are encoded once, as the log
+/// stages them (RecordCodec, one contiguous buffer), and later staged by copying their
+/// bytes (`LogWriter.stage(_:range:)`), not by encoding them again.
+///
+/// Made by `LogWriter.makePendingRecords()`, which fixes where they go: their positions
+/// follow the log's last staged one, and the first record's time difference is taken from
+/// the last staged record's time. So the caller must stage nothing else in between (it
+/// holds its own lock throughout), and `stage(_:range:)` checks that it did not.
+///
+/// Not thread-safe: one owner.
+public final class PendingRecords {
+    let records: StagedRecords
+    /// Each record's identity hash (`LogWriter.identityHasher` of its tenant+id).
+    @exclusivity(unchecked) private(set) var hashes: [UInt64] = []
+
+    init(firstPosition: UInt64, baseAt: Int64) {
+        records = StagedRecords(firstPosition: firstPosition)
+        records.removeAll(nextPosition: firstPosition, baseAt: baseAt)
+    }
+
+    /// How many records are held.
+    public var count: Int { records.count }
+
+    /// The position the record at `index` gets when staged.
+    public func position(ofRecordAt index: Int) -> UInt64 { records.firstPosition + UInt64(index) }
+
+    /// Room for `count` more records of about `bytes` encoded bytes in all, so that holding
+    /// them does not copy the buffer again and again as it grows.
+    public func reserve(records count: Int, bytes: Int) {
+        records.reserve(records: count, bytes: bytes)
+        hashes.reserveCapacity(hashes.count + count)
+    }
+
+    /// Encodes a record after the others. `hash` must be `LogWriter.identityHasher`'s hash of
+    /// tenant+id (debug-checked by the writer when staged). Throws `recordTooLarge` as
+    /// `LogWriter.stage` does, holding nothing of the record.
+    public func append(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, hash: UInt64, type: UInt16, at: Int64,
+                       actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(LogError) {
+        _ = try RecordCodec.checkLimits(tenant: tenant.count, id: id.count, type: type, actor: actor.count,
+                                        payload: payload.count)
+        records.append(tenant: tenant, id: id, type: type, at: at, actor: actor, payload: payload)
+        hashes.append(hash)
+    }
+
+    /// True when the record at `index` has this tenant and id (byte for byte).
+    public func hasKey(at index: Int, tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) -> Bool {
+        records.hasKey(at: position(ofRecordAt: index), tenant: tenant, id: id)
+    }
+
+    /// Lends a view of the record at `index` (valid inside `body` only).
+    public func withRecord<Result>(at index: Int, _ body: (RecordView) throws -> Result) rethrows -> Result {
+        try body(records.view(at: position(ofRecordAt: index)))
+    }
+}
