@@ -21,6 +21,8 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // __builtin_prefetch for Swift (one static inline function).
+        .target(name: "CPrefetch"),
         .target(
             name: "LedgerLog",
             dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")]
@@ -42,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["LedgerDomain", "LedgerSQLite", "LedgerEngine", "LedgerLog"]
+            dependencies: ["LedgerDomain", "LedgerSQLite", "LedgerEngine", "LedgerLog", "CPrefetch"]
         ),
         .executableTarget(
             name: "ledger",

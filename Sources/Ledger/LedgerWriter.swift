@@ -25,8 +25,9 @@ public final class LedgerWriter: @unchecked Sendable {
     /// Guards `state` and the order of staging; never held while waiting for a sync.
     let lock = NSLock()
     var state: DomainState
-    /// Scratch buffer for payload encoding, reused under `lock`.
-    var payloadScratch: [UInt8] = []
+    /// Scratch buffer for payload encoding, reused under `lock` (which keeps accesses
+    /// exclusive, so they skip Swift's dynamic checks, made on every event's encoding otherwise).
+    @exclusivity(unchecked) var payloadScratch: [UInt8] = []
     /// Snapshots that `open` skipped (damaged, of another version, or not matching the
     /// log's chain hash), one line each; empty when the newest one was used or there was none.
     public let snapshotWarnings: [String]

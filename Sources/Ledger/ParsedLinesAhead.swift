@@ -35,6 +35,9 @@ final class ParsedChunk: @unchecked Sendable {
 
     func parse() {
         var splitter = LineSplitter(bytes)
+        // Reserved once: growing by doubling copied the lines (events included) again and again.
+        lines.reserveCapacity(splitter.countLines())
+        fieldBytes.reserveCapacity(bytes.count / 2)
         while let (_, line) = splitter.next() {
             if EventLineParser.isBlank(line) {
                 lines.append(Line(bytes: line, parsed: nil, hash: 0, fields: 0..<0))
@@ -125,6 +128,13 @@ struct ParsedLinesAhead {
             return (AheadLine(number: lineNumber, bytes: line.bytes, hash: line.hash, chunk: current!, fields: line.fields),
                     parsed)
         }
+    }
+
+    /// The identity hash of the line `nextEventLine` hands out next, when it is in the current
+    /// chunk (0 for a blank or refused line), for prefetching what its look-ups will read.
+    var nextHash: UInt64? {
+        guard let current, index < current.lines.count else { return nil }
+        return current.lines[index].hash
     }
 
     /// Waits for the chunk being parsed, if any.
