@@ -161,9 +161,11 @@ extension LedgerWriter {
         // and took three times the memory.
         let pending = log.makePendingRecords()
         // Growing by doubling rehashes the overlay and copies the records again and again;
-        // one line is at most one event, and its record is shorter than its JSON.
+        // one line is at most one event, and its record is shorter than its JSON. (Past 1 GiB
+        // the buffer grows as it fills: an address space reserved for a huge input could be
+        // refused outright, and the copies of doubling are a small share there.)
         let linesMax = LineSplitter(bytes).countLines()
-        pending.reserve(records: linesMax, bytes: bytes.count)
+        pending.reserve(records: linesMax, bytes: min(bytes.count, 1 << 30))
         var overlay = PendingIdentities(capacityFor: linesMax)
         var linesSinceProgress = 0
         var lines = ParsedLinesAhead(bytes, hasher: log.identityHasher)
