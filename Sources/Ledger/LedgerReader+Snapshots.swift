@@ -231,6 +231,8 @@ extension LedgerReader {
     /// fields are read straight from its payload bytes (no `Event` is built), and only money
     /// events touch the fold. Returns the fold and the number of events read from the log.
     /// With `scope` (one tenant, or one worker), only those balances are loaded and folded.
+    /// A range of at least ``twoThreadFoldMinimumEvents`` events is read ahead on a second
+    /// thread (reading and decompressing batches while this one decodes and folds them).
     public func balances(asOf: AsOf = .end, scope: BalanceScope? = nil) throws -> (balances: BalanceFold, events: UInt64) {
         var report = FoldReport()
         defer { lastFold = report }
@@ -250,8 +252,12 @@ extension LedgerReader {
             if case .position(let position) = asOf { through = position }
             ranges = [1...max(through, 1)]
         }
+        let headPosition = try log.head().position
         for range in ranges {
-            try log.forEach(from: range.lowerBound, through: range.upperBound) { view in
+            // Long ranges read ahead: zstd on a second thread while this one decodes and folds.
+            let readingAhead = min(range.upperBound, headPosition) >= range.lowerBound
+                && min(range.upperBound, headPosition) - range.lowerBound + 1 >= twoThreadFoldMinimumEvents
+            try log.forEach(from: range.lowerBound, through: range.upperBound, readingAhead: readingAhead) { view in
                 report.eventsRead += 1
                 guard let money = try EventBinaryCodec.decodeMoney(type: view.type, payload: view.payload) else { return }
                 guard asOf.includes(position: view.position, at: Timestamp(microseconds: view.at)) else { return }

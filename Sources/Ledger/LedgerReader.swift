@@ -21,8 +21,9 @@ public final class LedgerReader {
     public internal(set) var lastFold = FoldReport()
     /// Folds of the read models with at least this many events to read use a second thread
     /// (it folds half of the read models while this one reads, decodes and folds the other
-    /// half); smaller folds, and every fold when this is `.max`, use the calling thread only.
-    /// The read models are the same either way.
+    /// half), and balance folds of at least this many read the log ahead on a second thread
+    /// (zstd there, decoding and folding here); smaller folds, and every fold when this is
+    /// `.max`, use the calling thread only. The results are the same either way.
     public var twoThreadFoldMinimumEvents: UInt64 = LedgerReader.defaultTwoThreadFoldMinimumEvents
     /// The default of ``twoThreadFoldMinimumEvents``: below it, starting a thread and merging
     /// cost more than the second core saves.

@@ -52,11 +52,13 @@ final class LogScanner {
     ///   - checkFrameChecksums: check each frame's CRC-32C too. Replay skips it: zstd's
     ///     content checksum already guards what it decodes, and the CRC costs a tenth
     ///     of replay time; `verify` and the writer's open check both.
+    ///   - decodingRecords: false leaves the records of the batches read undecoded (and
+    ///     `onRecord` uncalled): the caller decodes the bytes `onBatch` gets.
     ///   - onBatch: every complete batch: segment index, byte offset, metadata, and its
     ///     uncompressed bytes when they were read.
     ///   - onRecord: every record in range, in position order.
     func scan(segments: [SegmentEntry], from: UInt64 = 1, through: UInt64 = .max, depth: Depth, checkChain: Bool,
-              checkFrameChecksums: Bool = true,
+              checkFrameChecksums: Bool = true, decodingRecords: Bool = true,
               progress: (_ bytesDone: UInt64, _ bytesTotal: UInt64) -> Void = { _, _ in },
               onBatch: (_ segmentIndex: Int, _ offset: UInt64, _ metadata: BatchMetadata, _ content: UnsafeRawBufferPointer?) throws -> Void = { _, _, _, _ in },
               onRecord: (RecordView) throws -> Void = { _ in }) throws -> ScanSummary {
@@ -115,8 +117,10 @@ final class LogScanner {
                             }
                             chain = next
                         }
-                        try decoder.decodeRecords(bytes, metadata: metadata, file: file.path, offset: offset,
-                                                  from: from, through: through, onRecord)
+                        if decodingRecords {
+                            try decoder.decodeRecords(bytes, metadata: metadata, file: file.path, offset: offset,
+                                                      from: from, through: through, onRecord)
+                        }
                     }
                     try onBatch(index, offset, metadata, content)
                     summary.head = LogHead(position: metadata.lastPosition, chainHash: metadata.chainHash)

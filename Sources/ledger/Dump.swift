@@ -99,7 +99,7 @@ extension LedgerCommand {
         @Flag(name: .customLong("from-snapshot"), help: "Start from the newest snapshot that checks out and fold only the tail (the time a query takes), instead of the whole log. The audit trail, order histories and transfers are then not folded.")
         var fromSnapshot = false
 
-        @Option(name: .long, help: "Threads for a fold of all read models: 2 (the default, for folds of at least \(LedgerReader.defaultTwoThreadFoldMinimumEvents) events) or 1 (to compare).")
+        @Option(name: .long, help: "Threads for a fold: 2 (the default, for folds of at least \(LedgerReader.defaultTwoThreadFoldMinimumEvents) events: half the read models, or the balances' reading and decompression, on a second thread) or 1 (to compare).")
         var threads = 2
 
         @OptionGroup var output: OutputOptions

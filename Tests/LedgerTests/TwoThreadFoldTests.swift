@@ -57,6 +57,41 @@ import LedgerLog
         }
     }
 
+    /// Every balance of a fold, as one comparable text.
+    static func everything(_ fold: BalanceFold) -> String {
+        fold.tenants.map { tenant in "\(tenant): \(fold.balances(tenant: tenant))" }.joined(separator: "\n")
+    }
+
+    /// The balances fast path reading the log ahead on a second thread gives the one-thread
+    /// fold, for every target, with and without a scope, from the log's start and from snapshots.
+    @Test func balancesReadAheadEqualBalancesReadOnOneThread() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        var options = TestSupport.fastOptions
+        options.snapshotEveryEvents = 9_000
+        let path = try Self.ledger(events: 30_000, seed: 53, in: parent, options: options)
+        for snapshots in [false, true] {
+            let one = try Self.reader(path, threads: 1, snapshots: snapshots)
+            let two = try Self.reader(path, threads: 2, snapshots: snapshots)
+            let all = try one.balances()
+            #expect(all.balances.count > 100)
+            var middle = Timestamp(microseconds: 0)
+            let last = try one.head().position
+            try one.forEachEvent(from: last / 2, through: last / 2) { middle = $0.event.at }
+            let tenant = all.balances.tenants[0]
+            let worker = all.balances.balances(tenant: tenant)[0].worker
+            for target in [AsOf.end, .position(1), .position(4_095), .position(4_097), .position(last - 1), .time(middle)] {
+                for scope in [nil, BalanceScope(tenant: tenant), BalanceScope(tenant: tenant, worker: worker)] {
+                    let expected = try one.balances(asOf: target, scope: scope)
+                    let got = try two.balances(asOf: target, scope: scope)
+                    #expect(Self.everything(got.balances) == Self.everything(expected.balances),
+                            "as of \(target), scope \(String(describing: scope)), snapshots \(snapshots)")
+                    #expect(got.events == expected.events)
+                }
+            }
+        }
+    }
+
     @Test func aTwoThreadFoldFromASnapshotEqualsAOneThreadFold() throws {
         let parent = TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(parent) }
