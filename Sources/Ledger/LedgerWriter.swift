@@ -75,7 +75,10 @@ public final class LedgerWriter: @unchecked Sendable {
         let start = try SnapshotStart.load(layout: layout, reader: reader, durableHead: log.durableHead)
         var state = start.state
         let names = NameCache()
-        try reader.forEach(from: start.position + 1, through: log.durableHead.position) { view in
+        // A long tail is read ahead: zstd on a second thread while this one decodes and applies.
+        let tail = log.durableHead.position - min(start.position, log.durableHead.position)
+        try reader.forEach(from: start.position + 1, through: log.durableHead.position,
+                           readingAhead: tail >= LedgerReader.defaultTwoThreadFoldMinimumEvents) { view in
             let (event, effect) = try LedgerCodec.decode(view, names: names)
             state.apply(event, effect: effect)
         }

@@ -92,6 +92,29 @@ import LedgerLog
         }
     }
 
+    /// Opening a writer replays a long log reading ahead (past the two-thread minimum): the
+    /// decider's state it rebuilds has every worker's available balance the reader folds.
+    @Test func aWriterOpenedOverALongLogRebuildsTheWholeState() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let events = Int(LedgerReader.defaultTwoThreadFoldMinimumEvents) + 4_000
+        let path = try Self.ledger(events: events, seed: 59, in: parent)
+        let reader = try Self.reader(path, threads: 1)
+        let (balances, read) = try reader.balances()
+        #expect(read >= LedgerReader.defaultTwoThreadFoldMinimumEvents)
+        let writer = try LedgerWriter.open(directory: path, options: TestSupport.fastOptions)
+        defer { writer.close() }
+        var compared = 0
+        for tenant in balances.tenants {
+            for balance in balances.balances(tenant: tenant) {
+                #expect(writer.state.availableCents(tenant: tenant, worker: balance.worker) == balance.availableCents,
+                        "\(tenant) \(balance.worker)")
+                compared += 1
+            }
+        }
+        #expect(compared > 100)
+    }
+
     @Test func aTwoThreadFoldFromASnapshotEqualsAOneThreadFold() throws {
         let parent = TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(parent) }
