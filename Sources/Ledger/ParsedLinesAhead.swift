@@ -48,7 +48,7 @@ final class ParsedChunk: @unchecked Sendable {
             let fieldsStart = fieldBytes.count
             if case .success(let event) = parsed {
                 hash = LedgerCodec.identityHash(of: event, with: hasher)
-                EventBinaryCodec.encodeFields(of: event, into: &fieldBytes)
+                EventBinaryCodec.encodeFields(of: event, parsed: true, into: &fieldBytes)
             }
             lines.append(Line(bytes: line, parsed: parsed, hash: hash, fields: fieldsStart..<fieldBytes.count))
         }

@@ -103,7 +103,13 @@ public enum EventBinaryCodec {
     }
 
     /// The second part of a payload: the type's fields, then the extras (see `encodeEffect`).
-    public static func encodeFields(of event: Event, into payload: inout [UInt8]) {
+    ///
+    /// Extras and metadata must be canonical JSON objects (what `decode` accepts back): a
+    /// hand-built event's are checked, and one that is not stops the program. With `parsed`
+    /// the event comes from `EventLineParser`, which writes them only in that form, so the
+    /// check (a second parse of each, a twentieth of an import's parsing thread) runs in
+    /// debug builds only.
+    public static func encodeFields(of event: Event, parsed: Bool = false, into payload: inout [UInt8]) {
         let type = event.type
         let values = EventFieldValues(event.data)
         for field in EventFields.fields(of: type) {
@@ -125,7 +131,11 @@ public enum EventBinaryCodec {
                 payload.append(values.code)
             case .metadata:
                 if let metadata = values.metadata {
-                    requireCanonicalObject(metadata, isExtras: false, type: type)
+                    if parsed {
+                        assert(canonicalProblem(metadata, isExtras: false, type: type) == nil, "the parser writes canonical metadata")
+                    } else {
+                        requireCanonicalObject(metadata, isExtras: false, type: type)
+                    }
                     appendVarint(UInt64(metadata.utf8.count) + 1, to: &payload)
                     payload.append(contentsOf: metadata.utf8)
                 } else {
@@ -134,7 +144,11 @@ public enum EventBinaryCodec {
             }
         }
         if !event.extras.isEmpty {
-            requireCanonicalObject(event.extras, isExtras: true, type: type)
+            if parsed {
+                assert(canonicalProblem(event.extras, isExtras: true, type: type) == nil, "the parser writes canonical extras")
+            } else {
+                requireCanonicalObject(event.extras, isExtras: true, type: type)
+            }
         }
         appendString(event.extras, to: &payload)
     }
@@ -143,7 +157,13 @@ public enum EventBinaryCodec {
     /// canonical form (and, for extras, without the type's own fields). The parser only
     /// produces such texts; a hand-built event may not.
     private static func requireCanonicalObject(_ text: String, isExtras: Bool, type: EventType) {
-        let problem = text.withUTF8Bytes { bytes -> PayloadError? in
+        let problem = canonicalProblem(text, isExtras: isExtras, type: type)
+        precondition(problem == nil, "\(isExtras ? "Event.extras" : "metadata") must be a canonical JSON object: \(problem?.reason ?? "")")
+    }
+
+    /// Why `text` is not what `decode` accepts back, or nil.
+    private static func canonicalProblem(_ text: String, isExtras: Bool, type: EventType) -> PayloadError? {
+        text.withUTF8Bytes { bytes -> PayloadError? in
             let reader = PayloadReader(bytes: UnsafeRawBufferPointer(bytes), type: UInt16(type.rawValue))
             do throws(PayloadError) {
                 if isExtras {
@@ -156,7 +176,6 @@ public enum EventBinaryCodec {
                 return error
             }
         }
-        precondition(problem == nil, "\(isExtras ? "Event.extras" : "metadata") must be a canonical JSON object: \(problem?.reason ?? "")")
     }
 
     /// Decodes a full event and its effect from a log record (tenant, id, `at` and actor
