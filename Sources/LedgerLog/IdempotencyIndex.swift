@@ -74,8 +74,16 @@ struct IdempotencyIndex: ~Copyable {
         }
     }
 
-    private mutating func grow() {
-        let newCapacity = capacity * 2
+    /// Makes room for `additional` more records without growing again (one re-placement of
+    /// the slots at most, instead of one per doubling).
+    mutating func reserve(additional: Int) {
+        let needed = Self.capacity(for: count + additional)
+        if needed > capacity { grow(to: needed) }
+    }
+
+    private mutating func grow() { grow(to: capacity * 2) }
+
+    private mutating func grow(to newCapacity: Int) {
         let newMemory = SlotMemory(bytes: newCapacity * MemoryLayout<Slot>.stride)
         let newSlots = newMemory.base.bindMemory(to: Slot.self, capacity: newCapacity)
         for index in 0..<capacity where slots[index].position != 0 {

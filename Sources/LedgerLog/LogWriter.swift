@@ -309,6 +309,8 @@ public final class LogWriter: @unchecked Sendable {
         let target = staged
         target.append(copiesOf: range, of: records)
         stagedBytes += byteCount
+        // Room for every pending record still to come, at once.
+        index.reserve(additional: pending.count - range.lowerBound)
         let hashes = pending.hashes
         for offset in range {
             let position = records.firstPosition + UInt64(offset)
