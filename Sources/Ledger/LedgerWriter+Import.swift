@@ -52,6 +52,9 @@ extension LedgerWriter {
     public static let refusalsKeptMax = 1_000
     /// In `skipRefused` mode, appended events are made durable at least this often.
     static let importSyncEventsMax = 65_536
+    /// Most encoded bytes an import stages before making them durable (a quarter of the log's
+    /// staging limit; a single larger record is staged alone).
+    static let importStagingBytesMaxDefault = LogLimits.stagedBytesMax / 4
 
     /// Imports a JSON Lines file (EVENTS.md section 1) through the rules.
     ///
@@ -123,7 +126,9 @@ extension LedgerWriter {
             recorder.record(line: line.number, bytes: line.bytes, outcome: outcome)
             if case .appended = outcome {
                 stagedSinceSync += 1
-                if stagedSinceSync >= Self.importSyncEventsMax {
+                // Durable every so many events, or bytes: the log's staging limit must never
+                // refuse the next one (large events would reach it long before the count).
+                if stagedSinceSync >= Self.importSyncEventsMax || log.stagedByteCount >= importStagingBytesMax {
                     let through = log.lastStagedPosition
                     lock.unlock()
                     locked = false
@@ -197,14 +202,17 @@ extension LedgerWriter {
             return
         }
         // Every line is judged; now write. Staged records are made durable every
-        // `importSyncEventsMax` events so that staging stays bounded: a crash in the middle
+        // `importSyncEventsMax` events or `importStagingBytesMax` bytes so that staging stays bounded: a crash in the middle
         // leaves a prefix of this import in the log, and re-running the import appends the
         // rest (the prefix reads as duplicates).
         // The flushes stay on this thread: a flush seals everything staged, so flushing
         // while staging would cut batches (and so the chain hash) by timing.
+        // Parts are bounded by bytes too, so that the log's staging limit never refuses one: a
+        // refusal after earlier parts were made durable would leave them in the log but not
+        // in the state.
         var staged = 0
         while staged < pending.count {
-            let end = min(staged + Self.importSyncEventsMax, pending.count)
+            let end = pending.end(ofRunFrom: staged, recordsMax: Self.importSyncEventsMax, bytesMax: importStagingBytesMax)
             let position = try log.stage(pending, range: staged..<end)
             staged = end
             if staged < pending.count {

@@ -25,6 +25,8 @@ public final class LedgerWriter: @unchecked Sendable {
     /// Guards `state` and the order of staging; never held while waiting for a sync.
     let lock = NSLock()
     var state: DomainState
+    /// ``importStagingBytesMaxDefault``, lowered by tests to exercise many parts.
+    var importStagingBytesMax = LedgerWriter.importStagingBytesMaxDefault
     /// Scratch buffer for payload encoding, reused under `lock` (which keeps accesses
     /// exclusive, so they skip Swift's dynamic checks, made on every event's encoding otherwise).
     @exclusivity(unchecked) var payloadScratch: [UInt8] = []

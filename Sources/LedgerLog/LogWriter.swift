@@ -277,6 +277,9 @@ public final class LogWriter: @unchecked Sendable {
         return position
     }
 
+    /// Encoded bytes staged and not yet durable (what `LogLimits.stagedBytesMax` bounds).
+    public var stagedByteCount: Int { state.withLock { stagedBytes } }
+
     /// An empty run of records to encode now and stage later, placed after the last staged
     /// record: the caller must stage nothing else until it has staged them (see
     /// ``PendingRecords``).

@@ -43,6 +43,18 @@ public final class PendingRecords {
         hashes.append(hash)
     }
 
+    /// The end of the run of records from `start` that holds at most `recordsMax` records and
+    /// `bytesMax` encoded bytes (at least one record, however large), for staging in parts
+    /// that the log's staging limit (`LogLimits.stagedBytesMax`) always admits.
+    public func end(ofRunFrom start: Int, recordsMax: Int, bytesMax: Int) -> Int {
+        precondition(start < count && recordsMax >= 1, "a run of at least one record")
+        let first = records.range(ofRecordAt: start).lowerBound
+        var end = start + 1
+        let last = min(count, start + recordsMax)
+        while end < last && records.range(ofRecordAt: end).upperBound - first <= bytesMax { end += 1 }
+        return end
+    }
+
     /// True when the record at `index` has this tenant and id (byte for byte).
     public func hasKey(at index: Int, tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) -> Bool {
         records.hasKey(at: position(ofRecordAt: index), tenant: tenant, id: id)

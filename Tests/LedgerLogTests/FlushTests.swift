@@ -75,6 +75,15 @@ import Testing
             }
         }
         #expect(pending.count == 100)
+        // Runs bounded by records and by bytes, never empty.
+        #expect(pending.end(ofRunFrom: 0, recordsMax: 30, bytesMax: .max) == 30)
+        #expect(pending.end(ofRunFrom: 95, recordsMax: 30, bytesMax: .max) == 100)
+        #expect(pending.end(ofRunFrom: 10, recordsMax: 30, bytesMax: 1) == 11, "one record however large")
+        let bounded = pending.end(ofRunFrom: 0, recordsMax: 100, bytesMax: 2_000)
+        #expect(bounded > 1 && bounded < 100)
+        let boundedBytes = pending.records.range(ofRecordAt: bounded - 1).upperBound - pending.records.range(ofRecordAt: 0).lowerBound
+        #expect(boundedBytes <= 2_000)
+        #expect(boundedBytes + pending.records.range(ofRecordAt: bounded).count > 2_000, "the run stops at the first record that does not fit")
         #expect(pending.position(ofRecordAt: 0) == 6)
         let tenth = sampleRecord(15)
         #expect(tenth.tenant.withUnsafeBytes { tenant in

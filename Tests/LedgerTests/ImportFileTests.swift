@@ -46,6 +46,37 @@ import Glibc
         #expect(summary.bytesRead == bytes.count)
     }
 
+    /// An import stages in parts bounded by bytes as well as by events, so that the log's
+    /// staging limit never refuses a part after earlier ones were made durable. With the bound
+    /// lowered to 4 KB, 3,000 events go in many parts; every one is appended and durable, and
+    /// a writer opened afterwards has the state the import left.
+    @Test(arguments: [ImportMode.atomic, .skipRefused])
+    func partsAreBoundedByBytes(mode: ImportMode) throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let (path, writer) = try TestSupport.newLedger(in: parent)
+        writer.importStagingBytesMax = 4_000
+        let (bytes, _) = GeneratedHistoryTests.history(events: 3_000, seed: 61, invalidRate: 0)
+        let summary = try bytes.withUnsafeBytes { try writer.importLines($0, mode: mode) }
+        #expect(summary.refusedCount == 0 && summary.appended == summary.lines && summary.appended > 2_500)
+        #expect(writer.head.position == UInt64(summary.appended))
+        // Records are shorter than their lines: one flush per 4 KB of them at least.
+        #expect(writer.commitStatistics.syncs >= UInt64(bytes.count / 4_000 / 3))
+        let before = writer.state
+        writer.close()
+        let reopened = try LedgerWriter.open(directory: path, options: TestSupport.fastOptions)
+        defer { reopened.close() }
+        let reader = try LedgerReader(directory: path)
+        let (balances, _) = try reader.balances()
+        for tenant in balances.tenants {
+            for balance in balances.balances(tenant: tenant) {
+                #expect(reopened.state.availableCents(tenant: tenant, worker: balance.worker) == balance.availableCents)
+                #expect(before.availableCents(tenant: tenant, worker: balance.worker) == balance.availableCents)
+            }
+        }
+        #expect(reader.verify().isValid)
+    }
+
     @Test func anEmptyFileImportsNothing() throws {
         let parent = TestSupport.temporaryDirectory()
         defer { TestSupport.cleanUp(parent) }
