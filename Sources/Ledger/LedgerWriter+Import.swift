@@ -207,18 +207,8 @@ extension LedgerWriter {
         // rest (the prefix reads as duplicates).
         // The flushes stay on this thread: a flush seals everything staged, so flushing
         // while staging would cut batches (and so the chain hash) by timing.
-        // Parts are bounded by bytes too, so that the log's staging limit never refuses one: a
-        // refusal after earlier parts were made durable would leave them in the log but not
-        // in the state.
-        var staged = 0
-        while staged < pending.count {
-            let end = pending.end(ofRunFrom: staged, recordsMax: Self.importSyncEventsMax, bytesMax: importStagingBytesMax)
-            let position = try log.stage(pending, range: staged..<end)
-            staged = end
-            if staged < pending.count {
-                try log.waitUntilDurable(through: position)
-                progress?(bytes.count / 2 + bytes.count / 2 * staged / pending.count, bytes.count)
-            }
+        try stagePendingLocked(pending) { staged in
+            progress?(bytes.count / 2 + bytes.count / 2 * staged / pending.count, bytes.count)
         }
         state = trial
         let through = log.lastStagedPosition
@@ -230,11 +220,29 @@ extension LedgerWriter {
         try snapshotIfDue(durableThrough: summary.headAfter)
     }
 
+    /// Stages judged records in parts of at most `importSyncEventsMax` records and
+    /// `importStagingBytesMax` bytes, making each part but the last durable before the next
+    /// (`afterPart` gets the records staged so far). Bounding the parts by bytes too means the
+    /// log's staging limit never refuses one: a refusal after earlier parts were made durable
+    /// would leave them in the log but not in the state. Caller holds `lock`.
+    func stagePendingLocked(_ pending: PendingRecords, afterPart: (Int) -> Void = { _ in }) throws {
+        var staged = 0
+        while staged < pending.count {
+            let end = pending.end(ofRunFrom: staged, recordsMax: Self.importSyncEventsMax, bytesMax: importStagingBytesMax)
+            let position = try log.stage(pending, range: staged..<end)
+            staged = end
+            if staged < pending.count {
+                try log.waitUntilDurable(through: position)
+                afterPart(staged)
+            }
+        }
+    }
+
     /// An atomic import's judgement of one parsed event: a duplicate or conflict of the log
     /// or of the import's earlier lines, a refusal of the rules, or accepted: applied to
-    /// `state` and encoded into `pending` (with `fields`, its payload's fields encoded ahead).
-    /// Caller holds `lock`.
-    private func judgePending(_ event: Event, hash: UInt64, fields: UnsafeRawBufferPointer, state: inout DomainState,
+    /// `state` and encoded into `pending` (with `fields`, its payload's fields encoded ahead,
+    /// if they are). Caller holds `lock`.
+    func judgePending(_ event: Event, hash: UInt64, fields: UnsafeRawBufferPointer?, state: inout DomainState,
                               pending: PendingRecords,
                               overlay: inout PendingIdentities) throws -> AppendOutcome {
         if let existing = try loggedPosition(of: event, hash: hash) {

@@ -167,11 +167,25 @@ public final class LedgerWriter: @unchecked Sendable {
         }
     }
 
-    /// Appends a batch of typed events in order, all with one durable sync at the end.
-    /// Returns each event's outcome; refused events are skipped, the others appended.
+    /// Appends a batch of typed events in order, all with one durable sync at the end (one
+    /// per 64 MiB of records for a larger batch). Returns each event's outcome; refused events
+    /// are skipped, the others appended. The whole batch is judged and encoded before anything
+    /// is staged, so an error (an id longer than the log's limit, say) appends none of it.
     public func append(contentsOf events: [Event]) throws -> [AppendOutcome] {
         let outcomes: [AppendOutcome] = try lock.withLock {
-            try events.map { try stageLocked($0) }
+            var trial = state
+            let pending = log.makePendingRecords()
+            var ownIds = PendingIdentities(capacityFor: events.count)
+            var outcomes: [AppendOutcome] = []
+            outcomes.reserveCapacity(events.count)
+            for event in events {
+                let hash = LedgerCodec.identityHash(of: event, with: log.identityHasher)
+                outcomes.append(try judgePending(event, hash: hash, fields: nil, state: &trial, pending: pending,
+                                                 overlay: &ownIds))
+            }
+            try stagePendingLocked(pending)
+            state = trial
+            return outcomes
         }
         let last = log.lastStagedPosition
         try log.waitUntilDurable(through: last)
