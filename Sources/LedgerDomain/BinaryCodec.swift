@@ -223,7 +223,7 @@ public enum EventBinaryCodec {
             case .identifier:
                 values.setName(try reader.readName(field.name), slot: field.slot)
             case .text:
-                values.text = String(decoding: try reader.readUTF8(field.name), as: UTF8.self)
+                values.text = reader.text(try reader.readUTF8(field.name))
             case .integer(let minimum):
                 values.integer = try reader.readInteger(field.name, minimum: minimum)
             case .timestamp:

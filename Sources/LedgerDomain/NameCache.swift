@@ -24,14 +24,42 @@ public final class NameCache {
     /// writes the canonical form there to compare): one allocation per cache, not per record.
     var scratch: [UInt8] = []
 
+    /// Slots for free texts (a power of two): titles, reasons, references, extras and metadata.
+    static let textSlotCount = 1_024
+    /// Recently decoded long texts: a history repeats its reasons and, often, its titles (the
+    /// generated one has 351 distinct titles and 27 reasons in 1M events), and each one over
+    /// 15 bytes made anew was an allocation of the replay of all read models.
+    private let textSlots: UnsafeMutablePointer<String?>
+    private let textHash = KeyedHash()
+
     public init() {
         slots = .allocate(capacity: Self.slotCount)
         slots.initialize(repeating: nil, count: Self.slotCount)
+        textSlots = .allocate(capacity: Self.textSlotCount)
+        textSlots.initialize(repeating: nil, count: Self.textSlotCount)
     }
 
     deinit {
         slots.deinitialize(count: Self.slotCount)
         slots.deallocate()
+        textSlots.deinitialize(count: Self.textSlotCount)
+        textSlots.deallocate()
+    }
+
+    /// The text of `bytes` (valid UTF-8, already checked by the caller), shared with an equal
+    /// one decoded recently when it is over 15 bytes. Direct-mapped by a hash of all its bytes.
+    @inline(__always)
+    func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        guard bytes.count > 15 else { return String(decoding: bytes, as: UTF8.self) }
+        let slot = textSlots + (textHash.hash(bytes) & (Self.textSlotCount - 1))
+        if let cached = slot.pointee, cached.withUTF8Bytes({ Name.bytesEqual($0, bytes) }) {
+            hits += 1
+            return cached
+        }
+        misses += 1
+        let made = String(decoding: bytes, as: UTF8.self)
+        slot.pointee = made
+        return made
     }
 
     /// The name of `bytes` (valid UTF-8, already checked by the caller).

@@ -123,7 +123,7 @@ struct PayloadReader {
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(marker - 1)])
         offset += Int(marker - 1)
         try checkMetadataText(slice, field: field, at: start)
-        return String(decoding: slice, as: UTF8.self)
+        return text(slice)
     }
 
     /// The extras: empty, or a canonical JSON object without the type's own field names.
@@ -132,7 +132,14 @@ struct PayloadReader {
         let slice = try readBytes("extras")
         guard !slice.isEmpty else { return "" }
         try checkExtrasText(slice, of: type, at: start)
-        return String(decoding: slice, as: UTF8.self)
+        return text(slice)
+    }
+
+    /// A free text of the payload, shared through `names` when there is one.
+    @inline(__always)
+    func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        if let names { return names.text(bytes) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func checkExtrasText(_ slice: UnsafeRawBufferPointer, of type: EventType, at start: Int) throws(PayloadError) {

@@ -24,6 +24,26 @@ import Testing
         #expect(cache.hits > 0 && cache.misses > 0)
     }
 
+    /// Texts (titles, reasons, extras) come back equal through repeats and slot collisions,
+    /// with unicode and lengths around the inline limit; repeats are shared.
+    @Test func everyTextComesBackEqualThroughCollisionsAndRepeats() {
+        let cache = NameCache()
+        var texts: [String] = []
+        for index in 0..<3_000 {
+            texts.append("Essay on topic \(index) for the client")
+            texts.append("café \(index % 40) — e\u{301}tude")
+            texts.append("{\"note\":\"n-\(index % 5)\"}")
+            texts.append("short \(index % 9)")
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<30_000 {
+            var text = texts.randomElement(using: &random)!
+            let decoded = text.withUTF8 { cache.text(UnsafeRawBufferPointer($0)) }
+            #expect(decoded.utf8.elementsEqual(text.utf8))
+        }
+        #expect(cache.hits > 0 && cache.misses > 0)
+    }
+
     @Test func decodingWithTheCacheGivesTheSameEvents() throws {
         let tenant = "a-tenant-with-a-long-name"
         let lines = (1...50).map { index in
