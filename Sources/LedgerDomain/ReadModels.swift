@@ -167,7 +167,9 @@ public struct TenantReadModels: Sendable {
     /// The latest folded `fixed_monthly_cents` per worker, shown by draft invoices.
     var fixedMonthlyTable: [Name: Int64] = [:]
     var invoiceTable: [InvoiceKey: InvoiceTally] = [:]
-    var orderTable: [Name: OrderView] = [:]
+    var orderTable: [Name: OrderRecord] = [:]
+    /// The orders' histories (empty unless `keepsHistories`).
+    var orderHistories = OrderHistories()
     var invitationTable: [Name: InvitationRecord] = [:]
     var userTable: [Name: Role] = [:]
     var subscriptionRecord: SubscriptionView? = nil
@@ -214,7 +216,10 @@ public struct TenantReadModels: Sendable {
             userTable = other.userTable
             subscriptionRecord = other.subscriptionRecord
         }
-        if parts.contains(.orders) { orderTable = other.orderTable }
+        if parts.contains(.orders) {
+            orderTable = other.orderTable
+            orderHistories = other.orderHistories
+        }
         if parts.contains(.invoices) {
             invoiceTable = other.invoiceTable
             fixedMonthlyTable = other.fixedMonthlyTable

@@ -32,7 +32,7 @@ extension TenantReadModels {
         let orderIDs = orderTable.keys.sorted()
         writer.unsigned(UInt64(orderIDs.count))
         for orderID in orderIDs {
-            let order = orderTable[orderID]!
+            let order = orderTable[orderID]!.view
             writer.name(orderID)
             writer.byte(order.status.rawValue)
             writer.optionalName(order.client)
@@ -147,7 +147,7 @@ extension TenantReadModels {
             order.priceCents = try reader.optionalSigned("order price cents")
             order.submissions = try reader.optionalSigned("order submissions")
             order.title = try reader.optionalName("order title")?.string
-            orderTable[orderID] = order
+            orderTable[orderID] = OrderRecord(view: order)
         }
 
         var previousInvitation: Name? = nil
