@@ -36,6 +36,14 @@ enum LedgerCodec {
         }
     }
 
+    /// Applies a logged event to the decider's state from its record's bytes; `event` and
+    /// `effect` are what `decode` made of the record (which so checked it).
+    static func apply(_ view: RecordView, decoded event: Event, effect: Effect, to state: inout DomainState) {
+        let encoded = EncodedEvent(type: event.type, at: event.at, tenant: view.tenant, id: view.id, actor: view.actor,
+                                   fields: EventBinaryCodec.fieldsPart(type: event.type, of: view.payload))
+        state.apply(encoded, effect: effect)
+    }
+
     /// The outcome of an event whose tenant and id are already used by `stored` at `position`:
     /// a duplicate when the content is the same (EVENTS.md section 2), else a conflict.
     static func sameIdOutcome(_ event: Event, stored: Event, position: UInt64) -> AppendOutcome {

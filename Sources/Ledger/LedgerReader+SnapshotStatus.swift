@@ -165,7 +165,7 @@ extension LedgerReader {
         let names = NameCache()
         try log.forEach(from: 1, through: last, batchEnd: { head in compare(at: head.position) }) { view in
             let (event, effect) = try LedgerCodec.decode(view, names: names)
-            state.apply(event, effect: effect)
+            LedgerCodec.apply(view, decoded: event, effect: effect, to: &state)
             models.fold(RecordedEvent(position: view.position, event: event, effect: effect))
             for chunkEvents in indexes.keys { indexes[chunkEvents]!.add(position: view.position, at: view.at) }
         }

@@ -118,10 +118,8 @@ extension LedgerWriter {
         lock.lock()
         var locked = true
         defer { if locked { lock.unlock() } }
-        while let (line, parsed) = lines.nextEventLine(counting: &summary) {
-            let outcome = try line.withFields { fields in
-                try parsed.judged { try stageLocked($0, hash: line.hash, fields: fields) }
-            }
+        while let line = lines.nextEventLine(counting: &summary) {
+            let outcome = try line.judged { try stageLocked($0, hash: line.hash) }
             summary.count(outcome)
             recorder.record(line: line.number, bytes: line.bytes, outcome: outcome)
             if case .appended = outcome {
@@ -175,17 +173,11 @@ extension LedgerWriter {
         var linesSinceProgress = 0
         var lines = ParsedLinesAhead(bytes, hasher: log.identityHasher)
         defer { lines.finish() }
-        while let (line, parsed) = lines.nextEventLine(counting: &summary) {
+        while let line = lines.nextEventLine(counting: &summary) {
             // The next line's slot arrives from memory while this line is judged.
             if let next = lines.nextHash { overlay.prefetch(hash: next) }
-            let outcome: AppendOutcome
-            switch consume parsed {
-            case .failure(let refusal):
-                outcome = .refused(refusal)
-            case .success(let event):
-                outcome = try line.withFields { fields in
-                    try judgePending(event, hash: line.hash, fields: fields, state: &trial, pending: pending, overlay: &overlay)
-                }
+            let outcome = try line.judged { event in
+                try judgePending(event, hash: line.hash, state: &trial, pending: pending, overlay: &overlay)
             }
             summary.count(outcome)
             recorder.record(line: line.number, bytes: line.bytes, outcome: outcome)
@@ -240,31 +232,27 @@ extension LedgerWriter {
 
     /// An atomic import's judgement of one parsed event: a duplicate or conflict of the log
     /// or of the import's earlier lines, a refusal of the rules, or accepted: applied to
-    /// `state` and encoded into `pending` (with `fields`, its payload's fields encoded ahead,
-    /// if they are). Caller holds `lock`.
-    func judgePending(_ event: Event, hash: UInt64, fields: UnsafeRawBufferPointer?, state: inout DomainState,
-                              pending: PendingRecords,
-                              overlay: inout PendingIdentities) throws -> AppendOutcome {
-        if let existing = try loggedPosition(of: event, hash: hash) {
+    /// `state` and encoded into `pending`. Caller holds `lock`.
+    func judgePending(_ event: EncodedEvent, hash: UInt64, state: inout DomainState, pending: PendingRecords,
+                      overlay: inout PendingIdentities) throws -> AppendOutcome {
+        if let existing = try log.position(tenant: event.tenant, id: event.id, hash: hash) {
             let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
-            return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
+            return LedgerCodec.sameIdOutcome(event.event(), stored: stored, position: existing)
         }
-        let earlier = LedgerCodec.withBytes(of: event.tenant) { tenant in
-            LedgerCodec.withBytes(of: event.id) { id in
-                overlay.first(hash: hash, where: { pending.hasKey(at: $0, tenant: tenant, id: id) })
-            }
-        }
-        if let earlier {
+        if let earlier = overlay.first(hash: hash, where: { pending.hasKey(at: $0, tenant: event.tenant, id: event.id) }) {
             let stored = try pending.withRecord(at: earlier) { try LedgerCodec.decode($0).0 }
-            return LedgerCodec.sameIdOutcome(event, stored: stored, position: pending.position(ofRecordAt: earlier))
+            return LedgerCodec.sameIdOutcome(event.event(), stored: stored, position: pending.position(ofRecordAt: earlier))
         }
         switch state.decide(event) {
         case .failure(let refusal):
             return .refused(refusal)
-        case .success(let effect):
-            state.apply(event, effect: effect)
+        case .success(let decision):
             let index = pending.count
-            try encode(event, effect: effect, hash: hash, fields: fields, into: pending)
+            try withPayload(of: event, decision: decision, in: state) { payload in
+                try pending.append(tenant: event.tenant, id: event.id, hash: hash, type: UInt16(event.type.rawValue),
+                                   at: event.at.microseconds, actor: event.actor, payload: payload)
+            }
+            state.apply(event, decision)
             overlay.insert(hash: hash, index: index)
             return .appended(position: pending.position(ofRecordAt: index))
         }
@@ -283,16 +271,6 @@ extension LineSplitter {
             return (lineNumber, line, EventLineParser.parse(line))
         }
         return nil
-    }
-}
-
-extension Result where Success == Event, Failure == Refusal {
-    /// An `invalid` line's refusal, or what `judge` makes of the parsed event.
-    func judged(_ judge: (Event) throws -> AppendOutcome) rethrows -> AppendOutcome {
-        switch self {
-        case .failure(let refusal): .refused(refusal)
-        case .success(let event): try judge(event)
-        }
     }
 }
 

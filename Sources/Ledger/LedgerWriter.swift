@@ -82,7 +82,7 @@ public final class LedgerWriter: @unchecked Sendable {
         try reader.forEach(from: start.position + 1, through: log.durableHead.position,
                            readingAhead: tail >= LedgerReader.defaultTwoThreadFoldMinimumEvents) { view in
             let (event, effect) = try LedgerCodec.decode(view, names: names)
-            state.apply(event, effect: effect)
+            LedgerCodec.apply(view, decoded: event, effect: effect, to: &state)
         }
         return LedgerWriter(directory: directory, log: log, state: state, snapshotPosition: start.position,
                             snapshotWarnings: start.warnings, snapshotEveryEvents: options.snapshotEveryEvents,
@@ -110,18 +110,17 @@ public final class LedgerWriter: @unchecked Sendable {
     ///   in the log is still this one; otherwise ``LedgerError/staleHead(expected:actual:)``
     ///   is thrown and nothing is written.
     public func append(line: [UInt8], expectedHead: UInt64? = nil) throws -> AppendOutcome {
-        let parsed = line.withUnsafeBytes { EventLineParser.parse($0) }
-        switch parsed {
-        case .failure(let refusal):
-            return .refused(refusal)
-        case .success(let event):
-            return try append(event, expectedHead: expectedHead)
+        let outcome = try stage(line: line, expectedHead: expectedHead)
+        if case .appended(let position) = outcome {
+            try log.waitUntilDurable(through: position)
+            try snapshotIfDue(durableThrough: position)
         }
+        return outcome
     }
 
     /// Appends one typed event. Returns once an appended event is durable.
     public func append(_ event: Event, expectedHead: UInt64? = nil) throws -> AppendOutcome {
-        let outcome = try stage(event, expectedHead: expectedHead)
+        let outcome = try event.withEncoded { try stage($0, expectedHead: expectedHead) }
         if case .appended(let position) = outcome {
             try log.waitUntilDurable(through: position)
             try snapshotIfDue(durableThrough: position)
@@ -133,12 +132,12 @@ public final class LedgerWriter: @unchecked Sendable {
     /// for durability suspends the task instead of blocking its thread (see
     /// ``append(_:expectedHead:)-async``).
     public func append(line: [UInt8], expectedHead: UInt64? = nil) async throws -> AppendOutcome {
-        switch line.withUnsafeBytes({ EventLineParser.parse($0) }) {
-        case .failure(let refusal):
-            return .refused(refusal)
-        case .success(let event):
-            return try await append(event, expectedHead: expectedHead)
+        let outcome = try stage(line: line, expectedHead: expectedHead)
+        if case .appended(let position) = outcome {
+            try await log.waitUntilDurable(through: position)
+            try snapshotIfDue(durableThrough: position)
         }
+        return outcome
     }
 
     /// Appends one typed event from async code. The event is judged and staged at once
@@ -149,7 +148,7 @@ public final class LedgerWriter: @unchecked Sendable {
     /// When an automatic snapshot is due, the task that finds it due writes it before
     /// returning (seconds, once per ``LedgerOptions/snapshotEveryEvents``).
     public func append(_ event: Event, expectedHead: UInt64? = nil) async throws -> AppendOutcome {
-        let outcome = try stage(event, expectedHead: expectedHead)
+        let outcome = try event.withEncoded { try stage($0, expectedHead: expectedHead) }
         if case .appended(let position) = outcome {
             try await log.waitUntilDurable(through: position)
             try snapshotIfDue(durableThrough: position)
@@ -157,13 +156,26 @@ public final class LedgerWriter: @unchecked Sendable {
         return outcome
     }
 
+    /// Parses one line, then judges its event and stages it if accepted (phase 1 of `append`).
+    private func stage(line: [UInt8], expectedHead: UInt64?) throws -> AppendOutcome {
+        let arena = ByteArena(capacity: line.count + 64)
+        let parsed = line.withUnsafeBytes { EventLineParser.encode($0, workspace: EventLineWorkspace(), into: arena) }
+        switch parsed {
+        case .failure(let refusal):
+            return .refused(refusal)
+        case .success(let layout):
+            return try arena.withUnsafeBytes { arena in try stage(layout.event(in: arena), expectedHead: expectedHead) }
+        }
+    }
+
     /// Judges one event and stages it if accepted (phase 1 of `append`).
-    private func stage(_ event: Event, expectedHead: UInt64?) throws -> AppendOutcome {
-        try lock.withLock {
+    private func stage(_ event: EncodedEvent, expectedHead: UInt64?) throws -> AppendOutcome {
+        let hash = log.identityHasher.hash(tenant: event.tenant, id: event.id)
+        return try lock.withLock {
             if let expectedHead, expectedHead != log.lastStagedPosition {
                 throw LedgerError.staleHead(expected: expectedHead, actual: log.lastStagedPosition)
             }
-            return try stageLocked(event)
+            return try stageLocked(event, hash: hash)
         }
     }
 
@@ -179,9 +191,10 @@ public final class LedgerWriter: @unchecked Sendable {
             var outcomes: [AppendOutcome] = []
             outcomes.reserveCapacity(events.count)
             for event in events {
-                let hash = LedgerCodec.identityHash(of: event, with: log.identityHasher)
-                outcomes.append(try judgePending(event, hash: hash, fields: nil, state: &trial, pending: pending,
-                                                 overlay: &ownIds))
+                try event.withEncoded { event in
+                    let hash = log.identityHasher.hash(tenant: event.tenant, id: event.id)
+                    outcomes.append(try judgePending(event, hash: hash, state: &trial, pending: pending, overlay: &ownIds))
+                }
             }
             try stagePendingLocked(pending)
             state = trial
@@ -193,76 +206,36 @@ public final class LedgerWriter: @unchecked Sendable {
         return outcomes
     }
 
-    /// Judges and, if accepted, stages one event. Caller holds `lock`.
-    func stageLocked(_ event: Event) throws -> AppendOutcome {
-        try stageLocked(event, hash: LedgerCodec.identityHash(of: event, with: log.identityHasher))
-    }
-
-    /// As `stageLocked(_:)`, with the identity hash of the event's tenant+id computed ahead (and
-    /// perhaps its payload's fields encoded ahead: see `stageLocked(_:effect:hash:fields:)`).
-    func stageLocked(_ event: Event, hash: UInt64, fields: UnsafeRawBufferPointer? = nil) throws -> AppendOutcome {
-        if let existing = try loggedPosition(of: event, hash: hash) {
+    /// Judges and, if accepted, stages one event; `hash` is the identity hash of its
+    /// tenant+id (the log's `identityHasher`). Caller holds `lock`.
+    func stageLocked(_ event: EncodedEvent, hash: UInt64) throws -> AppendOutcome {
+        if let existing = try log.position(tenant: event.tenant, id: event.id, hash: hash) {
             let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
-            return LedgerCodec.sameIdOutcome(event, stored: stored, position: existing)
+            return LedgerCodec.sameIdOutcome(event.event(), stored: stored, position: existing)
         }
         switch state.decide(event) {
         case .failure(let refusal):
             return .refused(refusal)
-        case .success(let effect):
-            let position = try stageLocked(event, effect: effect, hash: hash, fields: fields)
-            state.apply(event, effect: effect)
+        case .success(let decision):
+            let position = try withPayload(of: event, decision: decision, in: state) { payload in
+                try log.stage(tenant: event.tenant, id: event.id, hash: hash, type: UInt16(event.type.rawValue),
+                              at: event.at.microseconds, actor: event.actor, payload: payload)
+            }
+            state.apply(event, decision)
             return .appended(position: position)
         }
     }
 
-    /// The position of the logged (durable or staged) event with the same tenant and id, if
-    /// any; `hash` is the identity hash of its tenant+id.
-    func loggedPosition(of event: Event, hash: UInt64) throws -> UInt64? {
-        try LedgerCodec.withBytes(of: event.tenant) { tenant in
-            try LedgerCodec.withBytes(of: event.id) { id in try log.position(tenant: tenant, id: id, hash: hash) }
-        }
-    }
-
-    /// Encodes and stages an accepted event, without allocating once warmed up. `fields`: its
-    /// payload's fields already encoded (`EventBinaryCodec.encodeFields`), if they are. Caller
-    /// holds `lock`.
-    func stageLocked(_ event: Event, effect: Effect, hash: UInt64, fields: UnsafeRawBufferPointer? = nil) throws -> UInt64 {
-        try withRecordFields(of: event, effect: effect, fields: fields) { tenant, id, actor, payload in
-            try log.stage(tenant: tenant, id: id, hash: hash, type: UInt16(event.type.rawValue),
-                          at: event.at.microseconds, actor: actor, payload: payload)
-        }
-    }
-
-    /// Encodes an accepted event as the log's record after those of `pending`; `fields` as for
-    /// `stageLocked(_:effect:hash:fields:)`. Caller holds `lock`.
-    func encode(_ event: Event, effect: Effect, hash: UInt64, fields: UnsafeRawBufferPointer?, into pending: PendingRecords) throws {
-        try withRecordFields(of: event, effect: effect, fields: fields) { tenant, id, actor, payload in
-            try pending.append(tenant: tenant, id: id, hash: hash, type: UInt16(event.type.rawValue),
-                               at: event.at.microseconds, actor: actor, payload: payload)
-        }
-    }
-
-    /// Lends the byte fields of the event's record: tenant, id, actor, and the payload made in
-    /// `payloadScratch` (the effect, then `fields` copied or else encoded). Caller holds `lock`.
+    /// Lends the payload of an accepted event: the effect `decision` fixed (read from `state`,
+    /// the state that decided), then the event's fields, made in `payloadScratch` (no
+    /// allocation once warmed up). Caller holds `lock`.
     @inline(__always)
-    private func withRecordFields<Result>(
-        of event: Event, effect: Effect, fields: UnsafeRawBufferPointer?,
-        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Result
-    ) throws -> Result {
+    func withPayload<Result>(of event: EncodedEvent, decision: Decision, in state: DomainState,
+                             _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         payloadScratch.removeAll(keepingCapacity: true)
-        if let fields {
-            EventBinaryCodec.encodeEffect(effect, of: event.type, into: &payloadScratch)
-            payloadScratch.append(contentsOf: fields)
-        } else {
-            EventBinaryCodec.encodePayload(event, effect: effect, into: &payloadScratch)
-        }
-        return try LedgerCodec.withBytes(of: event.tenant) { tenant in
-            try LedgerCodec.withBytes(of: event.id) { id in
-                try LedgerCodec.withBytes(of: event.actor) { actor in
-                    try payloadScratch.withUnsafeBytes { payload in try body(tenant, id, actor, payload) }
-                }
-            }
-        }
+        state.encodeEffect(of: decision, type: event.type, into: &payloadScratch)
+        payloadScratch.append(contentsOf: event.fields)
+        return try payloadScratch.withUnsafeBytes { try body($0) }
     }
 }
 

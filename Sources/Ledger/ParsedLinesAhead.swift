@@ -4,71 +4,90 @@ import LedgerEngine
 import LedgerLog
 
 /// One chunk of an import's lines (whole lines, cut just after a `\n`), parsed on a
-/// second thread.
+/// second thread into the log's record fields (`EventLineParser.encode`): no `Event`, no
+/// `String` per line.
 final class ParsedChunk: @unchecked Sendable {
-    /// A physical line and its parse; `parsed` is nil for a blank line. `hash` is the
-    /// identity hash of a parsed event's tenant+id (0 otherwise); `fields` where its
-    /// payload's fields are in `fieldBytes` (empty otherwise).
+    /// A physical line and what parsing it gave.
     struct Line {
+        enum Kind {
+            case blank
+            /// Parsed: its encoded event is `layout` in `arena`.
+            case event
+            /// Refused as `invalid`: its refusal is `refusals[index]`.
+            case refused(index: Int)
+        }
+
         var bytes: UnsafeRawBufferPointer
-        var parsed: Result<Event, Refusal>?
+        var kind: Kind
+        /// Where the event's record fields are in `arena` (for `.event`).
+        var layout: EncodedEventLayout
+        /// The identity hash of the event's tenant+id (0 for a line that is no event).
         var hash: UInt64
-        var fields: Range<Int>
     }
 
     let bytes: UnsafeRawBufferPointer
     let hasher: IdentityHasher
     /// Byte offset just past the chunk in the whole input.
     let end: Int
-    /// Written by the parsing thread only until `done` is left; read after waiting on it.
-    var lines: [Line] = []
-    /// Each parsed event's payload fields (`EventBinaryCodec.encodeFields`), back to back:
-    /// encoded here, on the parsing thread, they are copied, not encoded, by the judging one.
-    var fieldBytes: [UInt8] = []
+    /// Written by the parsing thread only until `done` is left; read after waiting on it (so
+    /// never by two threads at once: no dynamic exclusivity checks, made per line otherwise).
+    @exclusivity(unchecked) var lines: [Line] = []
+    /// The parsed events' record fields (tenant, id, actor, payload fields), back to back.
+    let arena: ByteArena
+    @exclusivity(unchecked) var refusals: [Refusal] = []
     let done = DispatchGroup()
 
     init(bytes: UnsafeRawBufferPointer, end: Int, hasher: IdentityHasher) {
         self.bytes = bytes
         self.end = end
         self.hasher = hasher
+        // Encoded fields are shorter than their JSON but for canonical numbers in extras, which
+        // may grow (the arena then grows too).
+        arena = ByteArena(capacity: bytes.count)
     }
 
-    func parse() {
+    func parse(workspace: EventLineWorkspace) {
         var splitter = LineSplitter(bytes)
-        // Reserved once: growing by doubling copied the lines (events included) again and again.
+        // Reserved once: growing by doubling copied the lines again and again.
         lines.reserveCapacity(splitter.countLines())
-        fieldBytes.reserveCapacity(bytes.count / 2)
+        let empty = EncodedEventLayout.none
         while let (_, line) = splitter.next() {
             if EventLineParser.isBlank(line) {
-                lines.append(Line(bytes: line, parsed: nil, hash: 0, fields: 0..<0))
+                lines.append(Line(bytes: line, kind: .blank, layout: empty, hash: 0))
                 continue
             }
-            let parsed = EventLineParser.parse(line)
-            var hash: UInt64 = 0
-            let fieldsStart = fieldBytes.count
-            if case .success(let event) = parsed {
-                hash = LedgerCodec.identityHash(of: event, with: hasher)
-                EventBinaryCodec.encodeFields(of: event, parsed: true, into: &fieldBytes)
+            switch EventLineParser.encode(line, workspace: workspace, into: arena) {
+            case .success(let layout):
+                let hash = arena.withUnsafeBytes { arena in
+                    let event = layout.event(in: arena)
+                    return hasher.hash(tenant: event.tenant, id: event.id)
+                }
+                lines.append(Line(bytes: line, kind: .event, layout: layout, hash: hash))
+            case .failure(let refusal):
+                lines.append(Line(bytes: line, kind: .refused(index: refusals.count), layout: empty, hash: 0))
+                refusals.append(refusal)
             }
-            lines.append(Line(bytes: line, parsed: parsed, hash: hash, fields: fieldsStart..<fieldBytes.count))
         }
     }
 }
 
-/// A non-blank line of an import as `ParsedLinesAhead` hands it out (beside its parse).
+/// A non-blank line of an import as `ParsedLinesAhead` hands it out.
 struct AheadLine {
     /// The physical line number, from 1.
     var number: Int
     var bytes: UnsafeRawBufferPointer
     /// The identity hash of the event's tenant+id (0 for a line that is no event).
     var hash: UInt64
-    /// The chunk holding the event's encoded payload fields, and where they are in it.
+    /// The chunk holding the line's encoded event, and where it is in the chunk's arena.
     let chunk: ParsedChunk
-    let fields: Range<Int>
+    let layout: EncodedEventLayout
+    /// The `invalid` refusal of a line that is no event.
+    let refusal: Refusal?
 
-    /// Lends the event's payload fields, as `EventBinaryCodec.encodeFields` wrote them.
-    func withFields<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        try chunk.fieldBytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[fields])) }
+    /// Lends the line's event (encoded), or returns the refusal of a line that is none.
+    func judged(_ judge: (EncodedEvent) throws -> AppendOutcome) rethrows -> AppendOutcome {
+        if let refusal { return .refused(refusal) }
+        return try chunk.arena.withUnsafeBytes { arena in try judge(layout.event(in: arena)) }
     }
 }
 
@@ -85,6 +104,9 @@ struct ParsedLinesAhead {
     let bytes: UnsafeRawBufferPointer
     let hasher: IdentityHasher
     private let queue = DispatchQueue(label: "ledger.import.parse")
+    /// The parsing thread's memory, reused from line to line (used by one chunk at a time:
+    /// the queue is serial).
+    private let workspace = EventLineWorkspace()
     /// Where the next chunk to start parsing begins.
     private var nextChunkStart = 0
     private var current: ParsedChunk?
@@ -101,9 +123,8 @@ struct ParsedLinesAhead {
     /// Byte offset just past the lines handed out so far (at chunk granularity).
     var offset: Int { current?.end ?? 0 }
 
-    /// The next non-blank line and its parse (apart, so that the caller can move the event
-    /// out); counts lines and blank lines in `summary`.
-    mutating func nextEventLine(counting summary: inout ImportSummary) -> (AheadLine, Result<Event, Refusal>)? {
+    /// The next non-blank line; counts lines and blank lines in `summary`.
+    mutating func nextEventLine(counting summary: inout ImportSummary) -> AheadLine? {
         while true {
             if current == nil || index == current!.lines.count {
                 guard let next = ahead else { return nil }
@@ -113,20 +134,21 @@ struct ParsedLinesAhead {
                 ahead = startChunk()
                 continue
             }
-            // Moved out, not copied: a copy would retain every string of the event here
-            // and the chunk's release let them go again.
-            var parsed: Result<Event, Refusal>? = nil
-            swap(&parsed, &current!.lines[index].parsed)
-            let line = current!.lines[index]
+            let chunk = current!
+            let line = chunk.lines[index]
             index += 1
             lineNumber += 1
-            guard let parsed else {
+            let refusal: Refusal?
+            switch line.kind {
+            case .blank:
                 summary.blankLines += 1
                 continue
+            case .event: refusal = nil
+            case .refused(let refusalIndex): refusal = chunk.refusals[refusalIndex]
             }
             summary.lines += 1
-            return (AheadLine(number: lineNumber, bytes: line.bytes, hash: line.hash, chunk: current!, fields: line.fields),
-                    parsed)
+            return AheadLine(number: lineNumber, bytes: line.bytes, hash: line.hash, chunk: chunk, layout: line.layout,
+                             refusal: refusal)
         }
     }
 
@@ -155,11 +177,13 @@ struct ParsedLinesAhead {
         }
         nextChunkStart = end
         let chunk = ParsedChunk(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), end: end, hasher: hasher)
+        let workspace = self.workspace
         chunk.done.enter()
         queue.async {
-            chunk.parse()
+            chunk.parse(workspace: workspace)
             chunk.done.leave()
         }
         return chunk
     }
 }
+

@@ -282,7 +282,7 @@ extension LedgerWriter {
                                    secondThread: head.position - fold.position >= LedgerReader.defaultTwoThreadFoldMinimumEvents)
         try reader.forEach(from: fold.position + 1, through: head.position) { view in
             let (event, effect) = try LedgerCodec.decode(view, names: names)
-            if decider == nil { state.apply(event, effect: effect) }
+            if decider == nil { LedgerCodec.apply(view, decoded: event, effect: effect, to: &state) }
             let recorded = RecordedEvent(position: view.position, event: event, effect: effect)
             models.fold(recorded, parts: second.callerParts)
             second.hand(recorded)

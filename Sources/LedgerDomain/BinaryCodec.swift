@@ -87,12 +87,9 @@ public enum EventBinaryCodec {
         case (.invitationAccepted, .acceptance(let role)):
             payload.append(role.rawValue)
         case (.orderApproved, .approval(let writer, let feeCents, let submissions)):
-            appendString(writer.string, to: &payload)
-            appendVarint(UInt64(checkedAmount(feeCents)), to: &payload)
-            appendVarint(UInt64(checkedAmount(submissions)), to: &payload)
+            writer.withUTF8Bytes { appendApproval(writer: $0, feeCents: feeCents, submissions: submissions, into: &payload) }
         case (.orderCompleted, .completion(let writer, let feeCents)):
-            appendString(writer.string, to: &payload)
-            appendVarint(UInt64(checkedAmount(feeCents)), to: &payload)
+            writer.withUTF8Bytes { appendCompletion(writer: $0, feeCents: feeCents, into: &payload) }
         case (.invoiceIssued, .invoice(let fixedPayCents)):
             appendVarint(UInt64(checkedAmount(fixedPayCents)), to: &payload)
         case (_, .none):
@@ -100,6 +97,19 @@ public enum EventBinaryCodec {
         default:
             preconditionFailure("\(type.name) cannot carry the effect \(effect)")
         }
+    }
+
+    /// The effect part of an `order.approved` payload.
+    static func appendApproval(writer: UnsafeRawBufferPointer, feeCents: Int64, submissions: Int64, into payload: inout [UInt8]) {
+        appendBytes(writer, to: &payload)
+        appendVarint(UInt64(checkedAmount(feeCents)), to: &payload)
+        appendVarint(UInt64(checkedAmount(submissions)), to: &payload)
+    }
+
+    /// The effect part of an `order.completed` payload.
+    static func appendCompletion(writer: UnsafeRawBufferPointer, feeCents: Int64, into payload: inout [UInt8]) {
+        appendBytes(writer, to: &payload)
+        appendVarint(UInt64(checkedAmount(feeCents)), to: &payload)
     }
 
     /// The second part of a payload: the type's fields, then the extras (see `encodeEffect`).
@@ -112,35 +122,11 @@ public enum EventBinaryCodec {
     public static func encodeFields(of event: Event, parsed: Bool = false, into payload: inout [UInt8]) {
         let type = event.type
         let values = EventFieldValues(event.data)
-        for field in EventFields.fields(of: type) {
-            switch field.kind {
-            case .identifier:
-                appendString(values.name(slot: field.slot).string, to: &payload)
-            case .text:
-                appendString(values.text, to: &payload)
-            case .integer:
-                appendVarint(UInt64(checkedAmount(values.integer)), to: &payload)
-            case .timestamp:
-                precondition(values.timestamp >= Timestamp.textMinimum && values.timestamp <= Timestamp.textMaximum,
-                             "\(field.name) outside years 0000-9999")
-                appendVarint(zigzag(values.timestamp.microseconds), to: &payload)
-            case .period:
-                precondition(values.period.ordinal >= 0 && values.period.ordinal < 120_000, "period outside years 0000-9999")
-                appendVarint(UInt64(values.period.ordinal), to: &payload)
-            case .role, .change, .risk:
-                payload.append(values.code)
-            case .metadata:
-                if let metadata = values.metadata {
-                    if parsed {
-                        assert(canonicalProblem(metadata, isExtras: false, type: type) == nil, "the parser writes canonical metadata")
-                    } else {
-                        requireCanonicalObject(metadata, isExtras: false, type: type)
-                    }
-                    appendVarint(UInt64(metadata.utf8.count) + 1, to: &payload)
-                    payload.append(contentsOf: metadata.utf8)
-                } else {
-                    payload.append(0)
-                }
+        if let metadata = values.metadata {
+            if parsed {
+                assert(canonicalProblem(metadata, isExtras: false, type: type) == nil, "the parser writes canonical metadata")
+            } else {
+                requireCanonicalObject(metadata, isExtras: false, type: type)
             }
         }
         if !event.extras.isEmpty {
@@ -150,7 +136,44 @@ public enum EventBinaryCodec {
                 requireCanonicalObject(event.extras, isExtras: true, type: type)
             }
         }
-        appendString(event.extras, to: &payload)
+        encodeFields(type: type, EventFieldValuesWithExtras(values: values, extras: event.extras), into: &payload)
+    }
+
+    /// The payload's fields part for a `type` whose values `source` lends: the one encoder of
+    /// that part, for events (`encodeFields(of:)`) and for lines read by the parser
+    /// (`EventLineParser.encode`), which so write the same bytes.
+    static func encodeFields<Source: EventFieldSource, Sink: ByteSink>(type: EventType, _ source: Source, into payload: inout Sink) {
+        for field in EventFields.fields(of: type) {
+            switch field.kind {
+            case .identifier:
+                source.withName(slot: field.slot) { appendBytes($0, to: &payload) }
+            case .text:
+                source.withText { appendBytes($0, to: &payload) }
+            case .integer:
+                appendVarint(UInt64(checkedAmount(source.integer)), to: &payload)
+            case .timestamp:
+                let timestamp = source.timestamp
+                precondition(timestamp >= Timestamp.textMinimum && timestamp <= Timestamp.textMaximum,
+                             "\(field.name) outside years 0000-9999")
+                appendVarint(zigzag(timestamp.microseconds), to: &payload)
+            case .period:
+                let period = source.period
+                precondition(period.ordinal >= 0 && period.ordinal < 120_000, "period outside years 0000-9999")
+                appendVarint(UInt64(period.ordinal), to: &payload)
+            case .role, .change, .risk:
+                payload.appendByte(source.code)
+            case .metadata:
+                source.withMetadata { metadata in
+                    if let metadata {
+                        appendVarint(UInt64(metadata.count) + 1, to: &payload)
+                        payload.appendBytes(metadata)
+                    } else {
+                        payload.appendByte(0)
+                    }
+                }
+            }
+        }
+        source.withExtras { appendBytes($0, to: &payload) }
     }
 
     /// Stops the program unless `text` is what `decode` accepts back: a JSON object in
@@ -217,6 +240,23 @@ public enum EventBinaryCodec {
             effect = .none
         }
 
+        let (data, extras) = try readFields(of: eventType, from: &reader)
+        let event = Event(tenant: tenantName, id: idName, at: Timestamp(microseconds: at), actor: actorName,
+                          data: data, extras: extras)
+        return (event, effect)
+    }
+
+    /// Decodes the data fields part of a payload (`encodeFields`' bytes: no effect), checked
+    /// as `decode` checks them. The event's tenant, id and actor are empty and its `at` is 0:
+    /// they are the record's, not the payload's.
+    public static func decodeFields(type: EventType, fields: UnsafeRawBufferPointer) throws(PayloadError) -> Event {
+        var reader = PayloadReader(bytes: fields, type: UInt16(type.rawValue))
+        let (data, extras) = try readFields(of: type, from: &reader)
+        return Event(tenant: "", id: "", at: Timestamp(microseconds: 0), actor: "", data: data, extras: extras)
+    }
+
+    /// Reads a payload's data fields and extras, from the reader's offset to the payload's end.
+    private static func readFields(of eventType: EventType, from reader: inout PayloadReader) throws(PayloadError) -> (EventData, String) {
         var values = EventFieldValues()
         for field in EventFields.fields(of: eventType) {
             switch field.kind {
@@ -242,9 +282,7 @@ public enum EventBinaryCodec {
         }
         let extras = try reader.readExtras(of: eventType)
         try reader.expectEnd()
-        let event = Event(tenant: tenantName, id: idName, at: Timestamp(microseconds: at), actor: actorName,
-                          data: values.eventData(of: eventType), extras: extras)
-        return (event, effect)
+        return (values.eventData(of: eventType), extras)
     }
 
     /// The fast path of a balance-only replay: the worker and amount of a money event, read
@@ -287,6 +325,20 @@ public enum EventBinaryCodec {
         }
     }
 
+    /// The data fields part of a payload of `type` (what follows its effect part), for a
+    /// payload that `decode` has accepted: the decider applies a logged event from its bytes.
+    public static func fieldsPart(type: EventType, of payload: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var reader = EncodedFieldReader(payload)
+        switch type {
+        case .invitationAccepted: _ = reader.byte()
+        case .orderApproved: _ = reader.string(); _ = reader.varint(); _ = reader.varint()
+        case .orderCompleted: _ = reader.string(); _ = reader.varint()
+        case .invoiceIssued: _ = reader.varint()
+        default: break
+        }
+        return UnsafeRawBufferPointer(rebasing: payload[reader.offset...])
+    }
+
     /// The effect case a type carries, or nil for `.none`.
     static func expectedEffect(of type: EventType) -> String? {
         switch type {
@@ -300,13 +352,14 @@ public enum EventBinaryCodec {
 
     // MARK: Writing
 
-    static func appendVarint(_ value: UInt64, to output: inout [UInt8]) {
+    @inline(__always)
+    static func appendVarint<Sink: ByteSink>(_ value: UInt64, to output: inout Sink) {
         var rest = value
         while rest >= 0x80 {
-            output.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            output.appendByte(UInt8(truncatingIfNeeded: rest) | 0x80)
             rest >>= 7
         }
-        output.append(UInt8(rest))
+        output.appendByte(UInt8(rest))
     }
 
     @inline(__always) static func zigzag(_ value: Int64) -> UInt64 {
@@ -317,11 +370,11 @@ public enum EventBinaryCodec {
         Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
     }
 
-    private static func appendString(_ string: String, to output: inout [UInt8]) {
-        string.withUTF8Bytes { bytes in
-            appendVarint(UInt64(bytes.count), to: &output)
-            output.append(contentsOf: bytes)
-        }
+    /// A string field: the byte count, then the bytes.
+    @inline(__always)
+    static func appendBytes<Sink: ByteSink>(_ bytes: UnsafeRawBufferPointer, to output: inout Sink) {
+        appendVarint(UInt64(bytes.count), to: &output)
+        output.appendBytes(bytes)
     }
 
     private static func checkedAmount(_ value: Int64) -> Int64 {

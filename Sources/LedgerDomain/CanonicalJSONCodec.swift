@@ -93,6 +93,37 @@ enum CanonicalJSONCodec {
         }
     }
 
+    /// Appends the canonical object of `members` (keys and canonical values in `bytes`):
+    /// sorted by key bytes; fails as `sortMembers` does when a key appears twice. Sorts
+    /// `members` in place; allocates nothing once the arrays have grown.
+    static func appendObject(members: inout [(key: Range<Int>, value: Range<Int>)], bytes: [UInt8],
+                             to output: inout [UInt8]) throws(EventLineFailure) {
+        let duplicate = bytes.withUnsafeBytes { bytes -> String? in
+            func key(_ member: (key: Range<Int>, value: Range<Int>)) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: bytes[member.key])
+            }
+            members.sort { key($0).lexicographicallyPrecedes(key($1)) }
+            for index in members.indices.dropFirst() where Name.bytesEqual(key(members[index]), key(members[index - 1])) {
+                return quoted(key(members[index]))
+            }
+            return nil
+        }
+        if let duplicate { throw EventLineFailure("duplicate key \(duplicate)") }
+        bytes.withUnsafeBytes { bytes in
+            func key(_ member: (key: Range<Int>, value: Range<Int>)) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: bytes[member.key])
+            }
+            output.append(CodecByte.openBrace)
+            for (index, member) in members.enumerated() {
+                if index > 0 { output.append(CodecByte.comma) }
+                appendString(key(member), to: &output)
+                output.append(CodecByte.colon)
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[member.value]))
+            }
+            output.append(CodecByte.closeBrace)
+        }
+    }
+
     static func appendObject(_ members: [Member], to output: inout [UInt8]) {
         output.append(CodecByte.openBrace)
         for (index, member) in members.enumerated() {

@@ -77,11 +77,15 @@ enum CodecUTF8 {
 
     /// `[a-z0-9][a-z0-9-]{0,62}`.
     static func isTenant(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count >= 1 && bytes.count <= EventLineParser.tenantBytesMax else { return false }
+        guard bytes.count >= 1 && bytes.count <= EventLineParser.tenantBytesMax, let base = bytes.baseAddress else { return false }
+        // One bit per allowed byte: `0-9` and `-` among bytes 0-63, `a-z` among 64-127.
+        let allowedLow: UInt64 = 0x03FF_2000_0000_0000
+        let allowedHigh: UInt64 = 0x07FF_FFFE_0000_0000
+        guard base.load(as: UInt8.self) != CodecByte.minus else { return false }
         for index in 0..<bytes.count {
-            let byte = bytes[index]
-            let isLetterOrDigit = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || CodecByte.isDigit(byte)
-            guard isLetterOrDigit || (index > 0 && byte == CodecByte.minus) else { return false }
+            let byte = UInt64(base.load(fromByteOffset: index, as: UInt8.self))
+            let mask = byte < 64 ? allowedLow : (byte < 128 ? allowedHigh : 0)
+            guard (mask >> (byte & 63)) & 1 == 1 else { return false }
         }
         return true
     }

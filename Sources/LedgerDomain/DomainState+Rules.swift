@@ -3,113 +3,148 @@ import LedgerEngine
 /// The business rules of EVENTS.md section 3 (`rule` refusals) and how an accepted
 /// event changes the state. Read in lifecycle order: decide, then apply.
 extension DomainState {
+    /// Checks the business rules of `event` against the state so far; on acceptance returns
+    /// the Effect fixed now. See `decide(_:)` for encoded events, which this encodes first.
+    public func decide(_ event: Event) -> Result<Effect, Refusal> {
+        event.withEncoded { encoded in decide(encoded).map { effect(of: $0) } }
+    }
+
+    /// Applies an accepted event with its fixed effect (`decide`'s, or the log's). See
+    /// `apply(_:effect:)` for encoded events, which this encodes first.
+    public mutating func apply(_ event: Event, effect: Effect) {
+        event.withEncoded { encoded in apply(encoded, effect: effect) }
+    }
+
     /// Checks the business rules (`rule` refusals only: the caller has already done `invalid`
     /// and duplicate/conflict) of `event` against the state so far. On acceptance returns the
-    /// Effect fixed now (which writer an approval pays and how much, which fixed pay an invoice
-    /// freezes, which role an acceptance grants).
+    /// decision: the effect fixed now (which writer an approval pays and how much, which fixed
+    /// pay an invoice freezes, which role an acceptance grants), to apply with `apply(_:_:)`
+    /// before this state changes otherwise.
     ///
     /// Messages name the rule and entity, e.g.
     /// `payout of 12000 cents exceeds available 9000 for worker w-17`.
-    public func decide(_ event: Event) -> Result<Effect, Refusal> {
-        let tenant = event.tenant
-        switch event.data {
-        case .invitationCreated(let invitation, _, _, _):
-            if invitations[TenantScopedName(tenant, invitation)] != nil {
-                return refuse("invitation \(invitation) already exists")
+    public func decide(_ event: EncodedEvent) -> Result<Decision, Refusal> {
+        // nil: the tenant has no entity yet, so every look-up below finds nothing.
+        let scopeIndex = tenantKeys.find(scope: 0, event.tenant)
+        let scope = scopeIndex.map(UInt32.init)
+        /// A decision of no effect, with what was found for `apply`.
+        func accepted(_ fixed: Decision.Fixed = .none, entity: Int32 = -1) -> Result<Decision, Refusal> {
+            .success(Decision(fixed: fixed, scope: scopeIndex ?? -1, entity: entity))
+        }
+        var fields = EncodedFieldReader(event.fields)
+        switch event.type {
+        case .invitationCreated:
+            let invitation = fields.string()
+            if find(invitation, in: invitationKeys, scope: scope) != nil {
+                return refuse("invitation \(text(invitation)) already exists")
             }
-            return .success(.none)
+            return accepted()
 
-        case .invitationAccepted(let invitation, let user):
-            guard let existing = invitations[TenantScopedName(tenant, invitation)] else {
-                return refuse("invitation \(invitation) is unknown, it cannot be accepted")
+        case .invitationAccepted:
+            let invitation = fields.string()
+            let user = fields.string()
+            guard let index = find(invitation, in: invitationKeys, scope: scope) else {
+                return refuse("invitation \(text(invitation)) is unknown, it cannot be accepted")
             }
+            let existing = invitations[Int(index)]
             guard existing.status == .pending else {
-                return refuse("invitation \(invitation) is \(existing.status.name), not pending: it cannot be accepted")
+                return refuse("invitation \(text(invitation)) is \(existing.status.name), not pending: it cannot be accepted")
             }
             guard event.at < existing.expiresAt else {
                 return refuse(
-                    "invitation \(invitation) expired at \(existing.expiresAt.canonical): "
+                    "invitation \(text(invitation)) expired at \(existing.expiresAt.canonical): "
                         + "acceptance at \(event.at.canonical) is not before it")
             }
-            if registeredUsers.contains(TenantScopedName(tenant, user)) {
-                return refuse("user \(user) is already registered, invitation \(invitation) cannot register it again")
+            if find(user, in: userKeys, scope: scope) != nil {
+                return refuse("user \(text(user)) is already registered, invitation \(text(invitation)) cannot register it again")
             }
-            return .success(.acceptance(role: existing.role))
+            return accepted(.acceptance(role: existing.role), entity: index)
 
-        case .invitationRevoked(let invitation):
-            guard let existing = invitations[TenantScopedName(tenant, invitation)] else {
-                return refuse("invitation \(invitation) is unknown, it cannot be revoked")
+        case .invitationRevoked:
+            let invitation = fields.string()
+            guard let index = find(invitation, in: invitationKeys, scope: scope) else {
+                return refuse("invitation \(text(invitation)) is unknown, it cannot be revoked")
             }
+            let existing = invitations[Int(index)]
             guard existing.status == .pending else {
-                return refuse("invitation \(invitation) is \(existing.status.name), not pending: it cannot be revoked")
+                return refuse("invitation \(text(invitation)) is \(existing.status.name), not pending: it cannot be revoked")
             }
-            return .success(.none)
+            return accepted(entity: index)
 
-        case .workerRateSet:
-            return .success(.none)
+        case .workerRateSet, .auditRecorded:
+            return accepted()
 
-        case .orderPlaced(let order, _, _, _):
-            if orders[TenantScopedName(tenant, order)] != nil {
-                return refuse("order \(order) already exists")
+        case .orderPlaced:
+            let order = fields.string()
+            if find(order, in: orderKeys, scope: scope) != nil {
+                return refuse("order \(text(order)) already exists")
             }
-            return .success(.none)
+            return accepted()
 
-        case .orderAccepted(let order, _):
-            return checkOrder(order, of: event, allowed: .acceptable).map { _ in .none }
+        case .orderAccepted:
+            return checkOrder(fields.string(), scope: scope, type: event.type, allowed: .acceptable).flatMap { accepted(entity: $0.index) }
 
-        case .jobAssigned(let order, _, _):
-            return checkOrder(order, of: event, allowed: .assignable).map { _ in .none }
+        case .jobAssigned:
+            return checkOrder(fields.string(), scope: scope, type: event.type, allowed: .assignable).flatMap { accepted(entity: $0.index) }
 
-        case .orderSubmitted(let order, _):
-            return checkOrder(order, of: event, allowed: .submittable).map { _ in .none }
+        case .orderSubmitted:
+            return checkOrder(fields.string(), scope: scope, type: event.type, allowed: .submittable).flatMap { accepted(entity: $0.index) }
 
-        case .orderApproved(let order):
-            let checked = checkOrder(order, of: event, allowed: .reviewable)
-            guard case .success(let current) = checked else { return checked.map { _ in .none } }
-            guard let writer = current.writer else {
-                preconditionFailure("submitted order \(order) has no writer: only job.assigned leads to submitted")
+        case .orderApproved:
+            let order = fields.string()
+            let checked = checkOrder(order, scope: scope, type: event.type, allowed: .reviewable)
+            guard case .success(let (current, index)) = checked else { return checked.map { _ in .none } }
+            guard current.writer >= 0 else {
+                preconditionFailure("submitted order \(text(order)) has no writer: only job.assigned leads to submitted")
             }
             let period = event.at.period
-            if isIssued(tenant: tenant, worker: writer, period: period) {
+            if workers[Int(current.writer)].isIssued(period.ordinal) {
                 return refuse(
-                    "invoice of worker \(writer) for \(period.text) is already issued: "
-                        + "approval of order \(order) cannot count for it")
+                    "invoice of worker \(workerKeys.name(at: current.writer)) for \(period.text) is already issued: "
+                        + "approval of order \(text(order)) cannot count for it")
             }
-            return .success(.approval(writer: writer, feeCents: current.feeCents, submissions: current.submissions))
+            return accepted(.approval(writer: current.writer, feeCents: current.feeCents, submissions: current.submissions), entity: index)
 
-        case .orderRejected(let order, _):
-            return checkOrder(order, of: event, allowed: .reviewable).map { _ in .none }
+        case .orderRejected:
+            return checkOrder(fields.string(), scope: scope, type: event.type, allowed: .reviewable).flatMap { accepted(entity: $0.index) }
 
-        case .orderCompleted(let order):
-            let checked = checkOrder(order, of: event, allowed: .completable)
-            guard case .success(let current) = checked else { return checked.map { _ in .none } }
-            guard let writer = current.writer else {
-                preconditionFailure("approved order \(order) has no writer: only job.assigned leads to approved")
+        case .orderCompleted:
+            let order = fields.string()
+            let checked = checkOrder(order, scope: scope, type: event.type, allowed: .completable)
+            guard case .success(let (current, index)) = checked else { return checked.map { _ in .none } }
+            guard current.writer >= 0 else {
+                preconditionFailure("approved order \(text(order)) has no writer: only job.assigned leads to approved")
             }
-            return .success(.completion(writer: writer, feeCents: current.feeCents))
+            return accepted(.completion(writer: current.writer, feeCents: current.feeCents), entity: index)
 
-        case .orderCancelled(let order, _):
-            return checkOrder(order, of: event, allowed: .cancellable).map { _ in .none }
+        case .orderCancelled:
+            return checkOrder(fields.string(), scope: scope, type: event.type, allowed: .cancellable).flatMap { accepted(entity: $0.index) }
 
-        case .bonusAdded(let worker, _, _), .fineIssued(let worker, _, _):
+        case .bonusAdded, .fineIssued:
+            let worker = fields.string()
             let period = event.at.period
-            if isIssued(tenant: tenant, worker: worker, period: period) {
+            if let index = find(worker, in: workerKeys, scope: scope), workers[Int(index)].isIssued(period.ordinal) {
                 return refuse(
-                    "invoice of worker \(worker) for \(period.text) is already issued: "
+                    "invoice of worker \(text(worker)) for \(period.text) is already issued: "
                         + "\(event.type.name) cannot count for it")
             }
-            return .success(.none)
+            return accepted()
 
-        case .payoutPaid(let worker, let amountCents, _):
-            let available = workers[TenantScopedName(tenant, worker)]?.availableCents ?? 0
+        case .payoutPaid:
+            let worker = fields.string()
+            let amountCents = fields.amount()
+            let available = find(worker, in: workerKeys, scope: scope).map { workers[Int($0)].availableCents } ?? 0
             if amountCents > available {
-                return refuse("payout of \(amountCents) cents exceeds available \(available) for worker \(worker)")
+                return refuse("payout of \(amountCents) cents exceeds available \(available) for worker \(text(worker))")
             }
-            return .success(.none)
+            return accepted()
 
-        case .invoiceIssued(let worker, let period):
-            if isIssued(tenant: tenant, worker: worker, period: period) {
-                return refuse("invoice of worker \(worker) for \(period.text) is already issued")
+        case .invoiceIssued:
+            let worker = fields.string()
+            let period = fields.period()
+            let index = find(worker, in: workerKeys, scope: scope)
+            if let index, workers[Int(index)].isIssued(period.ordinal) {
+                return refuse("invoice of worker \(text(worker)) for \(period.text) is already issued")
             }
             let periodOfEvent = event.at.period
             if !(period < periodOfEvent) {
@@ -117,18 +152,18 @@ extension DomainState {
                     "period \(period.text) has not ended: invoice.issued at "
                         + "\(event.at.canonical) is in \(periodOfEvent.text)")
             }
-            return .success(.invoice(fixedPayCents: workers[TenantScopedName(tenant, worker)]?.fixedMonthlyCents ?? 0))
+            return accepted(.invoice(fixedPayCents: index.map { workers[Int($0)].fixedMonthlyCents } ?? 0))
 
-        case .subscriptionChanged(let change, _, _):
-            return decideSubscription(change, tenant: tenant)
-
-        case .auditRecorded:
-            return .success(.none)
+        case .subscriptionChanged:
+            guard let change = SubscriptionChange(rawValue: fields.byte()) else {
+                preconditionFailure("encoded subscription change out of its table")
+            }
+            return decideSubscription(change, status: scope.flatMap { subscriptions[Int($0)] }).flatMap { _ in accepted() }
         }
     }
 
-    private func decideSubscription(_ change: SubscriptionChange, tenant: Name) -> Result<Effect, Refusal> {
-        guard let status = subscriptions[tenant] else {
+    private func decideSubscription(_ change: SubscriptionChange, status: SubscriptionStatus?) -> Result<Decision, Refusal> {
+        guard let status else {
             if change == .created { return .success(.none) }
             return refuse("subscription change \(change.name) before the subscription is created")
         }
@@ -147,100 +182,176 @@ extension DomainState {
     }
 
     /// The order's state when it exists and is in one of `allowed`, else the refusal.
-    private func checkOrder(_ order: Name, of event: Event, allowed: OrderStatusSet) -> Result<OrderRuleState, Refusal> {
-        guard let current = orders[TenantScopedName(event.tenant, order)] else {
-            return refuse("order \(order) is unknown: \(event.type.name) needs an existing order")
+    private func checkOrder(_ order: UnsafeRawBufferPointer, scope: UInt32?, type: EventType,
+                            allowed: OrderStatusSet) -> Result<(state: OrderRuleState, index: Int32), Refusal> {
+        guard let index = find(order, in: orderKeys, scope: scope) else {
+            return refuse("order \(text(order)) is unknown: \(type.name) needs an existing order")
         }
+        let current = orders[Int(index)]
         guard allowed.contains(current.status) else {
             let names = OrderStatus.allCases.filter(allowed.contains).map(\.name).joined(separator: " or ")
-            return refuse("order \(order) is \(current.status.name): \(event.type.name) needs \(names)")
+            return refuse("order \(text(order)) is \(current.status.name): \(type.name) needs \(names)")
         }
-        return .success(current)
+        return .success((current, index))
     }
 
-    private func isIssued(tenant: Name, worker: Name, period: Period) -> Bool {
-        workers[TenantScopedName(tenant, worker)]?.issuedPeriods.contains(period.ordinal) ?? false
+    @inline(__always)
+    private func find(_ id: UnsafeRawBufferPointer, in keys: ScopedKeyTable, scope: UInt32?) -> Int32? {
+        guard let scope else { return nil }
+        return keys.find(scope: scope, id)
     }
+
+    private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
 
     private func refuse<Success>(_ message: String) -> Result<Success, Refusal> {
         .failure(Refusal(.rule, message))
     }
 
-    /// Applies an accepted event with its fixed effect. Never fails: an effect that does not
-    /// belong to the event's type is a programmer error and stops the process.
-    public mutating func apply(_ event: Event, effect: Effect) {
-        let tenant = event.tenant
-        switch event.data {
-        case .invitationCreated(let invitation, _, let role, let expiresAt):
-            invitations[TenantScopedName(tenant, invitation)] = InvitationRuleState(status: .pending, role: role, expiresAt: expiresAt)
-        case .invitationAccepted(let invitation, let user):
-            guard case .acceptance = effect else { mismatch(event, effect) }
-            invitations[TenantScopedName(tenant, invitation)]?.status = .accepted
-            registeredUsers.insert(TenantScopedName(tenant, user))
-        case .invitationRevoked(let invitation):
-            invitations[TenantScopedName(tenant, invitation)]?.status = .revoked
-        case .workerRateSet(let worker, let fixedMonthlyCents):
-            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].fixedMonthlyCents = fixedMonthlyCents
-        case .orderPlaced(let order, _, _, _):
-            orders[TenantScopedName(tenant, order)] = OrderRuleState(status: .placed)
-        case .orderAccepted(let order, _):
-            orders[TenantScopedName(tenant, order)]?.status = .accepted
-        case .jobAssigned(let order, let writer, let feeCents):
-            orders[TenantScopedName(tenant, order)]?.assign(writer: writer, feeCents: feeCents)
-        case .orderSubmitted(let order, let submissions):
-            orders[TenantScopedName(tenant, order)]?.submit(submissions: submissions)
-        case .orderApproved(let order):
-            guard case .approval = effect else { mismatch(event, effect) }
+    /// The effect of a decision, with the writer by name.
+    public func effect(of decision: Decision) -> Effect {
+        switch decision.fixed {
+        case .none: .none
+        case .approval(let writer, let feeCents, let submissions):
+            .approval(writer: workerKeys.name(at: writer), feeCents: feeCents, submissions: submissions)
+        case .completion(let writer, let feeCents): .completion(writer: workerKeys.name(at: writer), feeCents: feeCents)
+        case .invoice(let fixedPayCents): .invoice(fixedPayCents: fixedPayCents)
+        case .acceptance(let role): .acceptance(role: role)
+        }
+    }
+
+    /// Appends the payload's effect part of an event of `type` with this decision: the bytes
+    /// `EventBinaryCodec.encodeEffect(effect(of: decision), of: type, into:)` writes.
+    public func encodeEffect(of decision: Decision, type: EventType, into payload: inout [UInt8]) {
+        switch decision.fixed {
+        case .approval(let writer, let feeCents, let submissions):
+            precondition(type == .orderApproved, "\(type.name) cannot carry an approval")
+            workerKeys.withKey(at: writer) {
+                EventBinaryCodec.appendApproval(writer: $0, feeCents: feeCents, submissions: submissions, into: &payload)
+            }
+        case .completion(let writer, let feeCents):
+            precondition(type == .orderCompleted, "\(type.name) cannot carry a completion")
+            workerKeys.withKey(at: writer) { EventBinaryCodec.appendCompletion(writer: $0, feeCents: feeCents, into: &payload) }
+        default:
+            EventBinaryCodec.encodeEffect(effect(of: decision), of: type, into: &payload)
+        }
+    }
+
+    /// Applies an accepted event with the effect the log holds for it (a replay), or that
+    /// `decide` fixed by name.
+    public mutating func apply(_ event: EncodedEvent, effect: Effect) {
+        let decision: Decision
+        switch effect {
+        case .none: decision = .none
+        case .approval(let writer, let feeCents, let submissions):
+            let scope = tenantScope(event.tenant)
+            let index = writer.withUTF8Bytes { workerIndex(scope: scope, $0) }
+            decision = Decision(fixed: .approval(writer: index, feeCents: feeCents, submissions: submissions))
+        case .completion(let writer, let feeCents):
+            let scope = tenantScope(event.tenant)
+            let index = writer.withUTF8Bytes { workerIndex(scope: scope, $0) }
+            decision = Decision(fixed: .completion(writer: index, feeCents: feeCents))
+        case .invoice(let fixedPayCents): decision = Decision(fixed: .invoice(fixedPayCents: fixedPayCents))
+        case .acceptance(let role): decision = Decision(fixed: .acceptance(role: role))
+        }
+        apply(event, decision)
+    }
+
+    /// Applies an accepted event with the decision `decide` made for it in this state. Never
+    /// fails: a decision that does not belong to the event's type is a programmer error and
+    /// stops the process.
+    public mutating func apply(_ event: EncodedEvent, _ decision: Decision) {
+        let scope = decision.scope >= 0 ? UInt32(decision.scope) : tenantScope(event.tenant)
+        assert(decision.scope < 0 || tenantKeys.find(scope: 0, event.tenant) == decision.scope, "a decision of this state")
+        var fields = EncodedFieldReader(event.fields)
+        /// The order or invitation the event acts on: the one `decide` found, else looked up.
+        func entity(_ id: UnsafeRawBufferPointer, in keys: ScopedKeyTable) -> Int32? {
+            assert(decision.entity < 0 || keys.find(scope: scope, id) == decision.entity, "a decision of this state")
+            return decision.entity >= 0 ? decision.entity : keys.find(scope: scope, id)
+        }
+        switch event.type {
+        case .invitationCreated:
+            let invitation = fields.string()
+            _ = fields.string()  // email
+            guard let role = Role(rawValue: fields.byte()) else { preconditionFailure("encoded role out of its table") }
+            let created = InvitationRuleState(status: .pending, role: role, expiresAt: fields.timestamp())
+            let (index, isNew) = invitationKeys.findOrInsert(scope: scope, invitation)
+            if isNew { invitations.append(created) } else { invitations[Int(index)] = created }
+        case .invitationAccepted:
+            guard case .acceptance = decision.fixed else { mismatch(event, decision) }
+            if let index = entity(fields.string(), in: invitationKeys) { invitations[Int(index)].status = .accepted }
+            _ = userKeys.findOrInsert(scope: scope, fields.string())
+        case .invitationRevoked:
+            if let index = entity(fields.string(), in: invitationKeys) { invitations[Int(index)].status = .revoked }
+        case .workerRateSet:
+            let index = Int(workerIndex(scope: scope, fields.string()))
+            workers[index].isKnown = true
+            workers[index].fixedMonthlyCents = fields.amount()
+        case .orderPlaced:
+            let (index, isNew) = orderKeys.findOrInsert(scope: scope, fields.string())
+            if isNew { orders.append(OrderRuleState(status: .placed)) } else { orders[Int(index)] = OrderRuleState(status: .placed) }
+        case .orderAccepted:
+            if let index = entity(fields.string(), in: orderKeys) { orders[Int(index)].status = .accepted }
+        case .jobAssigned:
+            guard let index = entity(fields.string(), in: orderKeys) else { return }
+            let writer = workerIndex(scope: scope, fields.string())
+            // "a later assignment replaces both" the writer and the fee.
+            orders[Int(index)].status = .assigned
+            orders[Int(index)].writer = writer
+            orders[Int(index)].feeCents = fields.amount()
+        case .orderSubmitted:
+            guard let index = entity(fields.string(), in: orderKeys) else { return }
+            orders[Int(index)].status = .submitted
+            orders[Int(index)].submissions = fields.amount()
+        case .orderApproved:
+            guard case .approval = decision.fixed else { mismatch(event, decision) }
             // The fee goes to pending, which no rule reads: only the read models track it.
-            orders[TenantScopedName(tenant, order)]?.status = .approved
-        case .orderRejected(let order, _):
-            orders[TenantScopedName(tenant, order)]?.status = .rejected
-        case .orderCompleted(let order):
-            guard case .completion(let writer, let feeCents) = effect else { mismatch(event, effect) }
-            orders[TenantScopedName(tenant, order)]?.status = .completed
-            workers[TenantScopedName(tenant, writer), default: WorkerRuleState()].availableCents += feeCents
-        case .orderCancelled(let order, _):
-            orders[TenantScopedName(tenant, order)]?.status = .cancelled
-        case .bonusAdded(let worker, let amountCents, _):
-            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].availableCents += amountCents
-        case .fineIssued(let worker, let amountCents, _):
-            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].availableCents -= amountCents
-        case .payoutPaid(let worker, let amountCents, _):
-            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].availableCents -= amountCents
-        case .invoiceIssued(let worker, let period):
-            guard case .invoice(let fixedPayCents) = effect else { mismatch(event, effect) }
-            workers[TenantScopedName(tenant, worker), default: WorkerRuleState()].issue(period: period, fixedPayCents: fixedPayCents)
-        case .subscriptionChanged(let change, _, _):
-            subscriptions[tenant] = change == .cancelled ? .cancelled : .active
+            if let index = entity(fields.string(), in: orderKeys) { orders[Int(index)].status = .approved }
+        case .orderRejected:
+            if let index = entity(fields.string(), in: orderKeys) { orders[Int(index)].status = .rejected }
+        case .orderCompleted:
+            guard case .completion(let writer, let feeCents) = decision.fixed else { mismatch(event, decision) }
+            if let index = entity(fields.string(), in: orderKeys) { orders[Int(index)].status = .completed }
+            workers[Int(writer)].isKnown = true
+            workers[Int(writer)].availableCents += feeCents
+        case .orderCancelled:
+            if let index = entity(fields.string(), in: orderKeys) { orders[Int(index)].status = .cancelled }
+        case .bonusAdded:
+            credit(worker: fields.string(), cents: fields.amount(), scope: scope)
+        case .fineIssued, .payoutPaid:
+            credit(worker: fields.string(), cents: -fields.amount(), scope: scope)
+        case .invoiceIssued:
+            guard case .invoice(let fixedPayCents) = decision.fixed else { mismatch(event, decision) }
+            let index = Int(workerIndex(scope: scope, fields.string()))
+            workers[index].isKnown = true
+            workers[index].issue(period: fields.period(), fixedPayCents: fixedPayCents)
+        case .subscriptionChanged:
+            let change = fields.byte()
+            subscriptions[Int(scope)] = change == SubscriptionChange.cancelled.rawValue ? .cancelled : .active
         case .auditRecorded:
             break
         }
     }
 
-    private func mismatch(_ event: Event, _ effect: Effect) -> Never {
-        preconditionFailure("effect \(effect) does not belong to \(event.type.name) \(event.id) of tenant \(event.tenant)")
+    private mutating func credit(worker: UnsafeRawBufferPointer, cents: Int64, scope: UInt32) {
+        let index = Int(workerIndex(scope: scope, worker))
+        workers[index].isKnown = true
+        workers[index].availableCents += cents
+    }
+
+    private func mismatch(_ event: EncodedEvent, _ decision: Decision) -> Never {
+        preconditionFailure("effect \(effect(of: decision)) does not belong to \(event.type.name) \(text(event.id)) of tenant \(text(event.tenant))")
     }
 }
 
 extension WorkerRuleState {
     /// Freezes the invoice of `period` and credits its fixed pay.
     mutating func issue(period: Period, fixedPayCents: Int64) {
-        issuedPeriods.insert(period.ordinal)
+        let ordinal = period.ordinal
+        if !isIssued(ordinal) {
+            let place = issuedPeriods.firstIndex { $0 > ordinal } ?? issuedPeriods.count
+            issuedPeriods.insert(ordinal, at: place)
+        }
         availableCents += fixedPayCents
-    }
-}
-
-extension OrderRuleState {
-    /// "a later assignment replaces both" the writer and the fee.
-    mutating func assign(writer: Name, feeCents: Int64) {
-        status = .assigned
-        self.writer = writer
-        self.feeCents = feeCents
-    }
-
-    mutating func submit(submissions: Int64) {
-        status = .submitted
-        self.submissions = submissions
     }
 }
 

@@ -29,41 +29,42 @@ extension DomainState {
         var writer = SnapshotWriter()
         writer.unsigned(Self.snapshotFormatVersion)
 
-        let invitationKeys = invitations.keys.sorted(by: TenantScopedName.precedes)
-        writer.unsigned(UInt64(invitationKeys.count))
-        for key in invitationKeys {
-            let invitation = invitations[key]!
-            writer.key(key)
+        let invitationIndexes = sortedIndexes(invitationKeys)
+        writer.unsigned(UInt64(invitationIndexes.count))
+        for index in invitationIndexes {
+            let invitation = invitations[Int(index)]
+            key(index, of: invitationKeys, to: &writer)
             writer.byte(invitation.status.rawValue)
             writer.byte(invitation.role.rawValue)
             writer.signed(invitation.expiresAt.microseconds)
         }
 
-        let userKeys = registeredUsers.sorted(by: TenantScopedName.precedes)
-        writer.unsigned(UInt64(userKeys.count))
-        for key in userKeys { writer.key(key) }
+        let userIndexes = sortedIndexes(userKeys)
+        writer.unsigned(UInt64(userIndexes.count))
+        for index in userIndexes { key(index, of: userKeys, to: &writer) }
 
-        let workerKeys = workers.keys.sorted(by: TenantScopedName.precedes)
-        writer.unsigned(UInt64(workerKeys.count))
-        for key in workerKeys {
-            let worker = workers[key]!
-            writer.key(key)
+        // Workers the rules know of: an order's writer is numbered in the same table before
+        // any money or pay event names it, and the rules see no difference.
+        let workerIndexes = sortedIndexes(workerKeys).filter { workers[Int($0)].isKnown }
+        writer.unsigned(UInt64(workerIndexes.count))
+        for index in workerIndexes {
+            let worker = workers[Int(index)]
+            key(index, of: workerKeys, to: &writer)
             writer.signed(worker.availableCents)
             writer.signed(worker.fixedMonthlyCents)
-            let periods = worker.issuedPeriods.sorted()
-            writer.unsigned(UInt64(periods.count))
-            for period in periods { writer.signed(Int64(period)) }
+            writer.unsigned(UInt64(worker.issuedPeriods.count))
+            for period in worker.issuedPeriods { writer.signed(Int64(period)) }
         }
 
-        let orderKeys = orders.keys.sorted(by: TenantScopedName.precedes)
-        writer.unsigned(UInt64(orderKeys.count))
-        for key in orderKeys {
-            let order = orders[key]!
-            writer.key(key)
+        let orderIndexes = sortedIndexes(orderKeys)
+        writer.unsigned(UInt64(orderIndexes.count))
+        for index in orderIndexes {
+            let order = orders[Int(index)]
+            key(index, of: orderKeys, to: &writer)
             writer.byte(order.status.rawValue)
-            if let orderWriter = order.writer {
+            if order.writer >= 0 {
                 writer.byte(1)
-                writer.name(orderWriter)
+                workerKeys.withKey(at: order.writer) { writer.bytes($0) }
             } else {
                 writer.byte(0)
             }
@@ -71,13 +72,36 @@ extension DomainState {
             writer.signed(order.submissions)
         }
 
-        let tenants = subscriptions.keys.sorted()
-        writer.unsigned(UInt64(tenants.count))
-        for tenant in tenants {
-            writer.name(tenant)
-            writer.byte(subscriptions[tenant]!.rawValue)
+        let tenantIndexes = sortedIndexes(tenantKeys).filter { subscriptions[Int($0)] != nil }
+        writer.unsigned(UInt64(tenantIndexes.count))
+        for index in tenantIndexes {
+            tenantKeys.withKey(at: index) { writer.bytes($0) }
+            writer.byte(subscriptions[Int(index)]!.rawValue)
         }
         return writer.bytes
+    }
+
+    /// The entries of `keys` sorted by (tenant bytes, id bytes): the order entities are
+    /// written in. (The tenants' own table has one scope, so it sorts by its keys' bytes.)
+    private func sortedIndexes(_ keys: ScopedKeyTable) -> [Int32] {
+        var indexes = Array(0..<Int32(keys.count))
+        indexes.sort { left, right in
+            let leftScope = keys.scope(at: left)
+            let rightScope = keys.scope(at: right)
+            if leftScope != rightScope {
+                return tenantKeys.withKey(at: Int32(leftScope)) { leftTenant in
+                    tenantKeys.withKey(at: Int32(rightScope)) { rightTenant in leftTenant.lexicographicallyPrecedes(rightTenant) }
+                }
+            }
+            return keys.withKey(at: left) { leftKey in keys.withKey(at: right) { rightKey in leftKey.lexicographicallyPrecedes(rightKey) } }
+        }
+        return indexes
+    }
+
+    /// Writes the (tenant, id) key of the entry at `index` of `keys`.
+    private func key(_ index: Int32, of keys: ScopedKeyTable, to writer: inout SnapshotWriter) {
+        tenantKeys.withKey(at: Int32(keys.scope(at: index))) { writer.bytes($0) }
+        keys.withKey(at: index) { writer.bytes($0) }
     }
 
     /// Rebuilds a state from ``snapshotBytes()``. Anything malformed (truncated, unknown
@@ -91,12 +115,13 @@ extension DomainState {
             throw SnapshotError(offset: 0, reason: "unknown snapshot format version \(version), expected \(Self.snapshotFormatVersion)")
         }
 
-        var previous: TenantScopedName? = nil
+        var previous: (tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer)? = nil
         let invitationsCount = try reader.count("invitation count")
-        // Sized once: no rehash while loading (a growing table briefly holds old and new storage).
+        // Sized once: no re-placement while loading.
+        invitationKeys.reserve(invitationsCount)
         invitations.reserveCapacity(invitationsCount)
         for _ in 0..<invitationsCount {
-            let key = try reader.key(after: previous)
+            let key = try reader.keyBytes(after: previous)
             previous = key
             let status = try reader.enumeration(InvitationStatus.self, "invitation status")
             guard status != .expired else {
@@ -104,25 +129,27 @@ extension DomainState {
             }
             let role = try reader.enumeration(Role.self, "invitation role")
             let expiresAt = Timestamp(microseconds: try reader.signed("invitation expires_at"))
-            invitations[key] = InvitationRuleState(status: status, role: role, expiresAt: expiresAt)
+            _ = invitationKeys.findOrInsert(scope: tenantScope(key.tenant), key.id)
+            invitations.append(InvitationRuleState(status: status, role: role, expiresAt: expiresAt))
         }
 
         previous = nil
         let registeredUsersCount = try reader.count("registered user count")
-        registeredUsers.reserveCapacity(registeredUsersCount)
+        userKeys.reserve(registeredUsersCount)
         for _ in 0..<registeredUsersCount {
-            let key = try reader.key(after: previous)
+            let key = try reader.keyBytes(after: previous)
             previous = key
-            registeredUsers.insert(key)
+            _ = userKeys.findOrInsert(scope: tenantScope(key.tenant), key.id)
         }
 
         previous = nil
         let workersCount = try reader.count("worker count")
+        workerKeys.reserve(workersCount)
         workers.reserveCapacity(workersCount)
         for _ in 0..<workersCount {
-            let key = try reader.key(after: previous)
+            let key = try reader.keyBytes(after: previous)
             previous = key
-            var worker = WorkerRuleState()
+            var worker = WorkerRuleState(isKnown: true)
             worker.availableCents = try reader.signed("worker available cents")
             worker.fixedMonthlyCents = try reader.signed("worker fixed monthly cents")
             var previousPeriod: Int64? = nil
@@ -133,43 +160,48 @@ extension DomainState {
                     throw SnapshotError(offset: start, reason: "issued period \(period) out of range or not ascending")
                 }
                 previousPeriod = period
-                worker.issuedPeriods.insert(ordinal)
+                worker.issuedPeriods.append(ordinal)
             }
-            workers[key] = worker
+            let index = workerIndex(scope: tenantScope(key.tenant), key.id)
+            workers[Int(index)] = worker
         }
 
         previous = nil
         let ordersCount = try reader.count("order count")
+        orderKeys.reserve(ordersCount)
         orders.reserveCapacity(ordersCount)
         for _ in 0..<ordersCount {
-            let key = try reader.key(after: previous)
+            let key = try reader.keyBytes(after: previous)
             previous = key
+            let scope = tenantScope(key.tenant)
             let statusOffset = reader.offset
             let status = try reader.enumeration(OrderStatus.self, "order status")
             var order = OrderRuleState(status: status)
             let hasWriterOffset = reader.offset
             switch try reader.byte("order has-writer flag") {
-            case 0: order.writer = nil
-            case 1: order.writer = try reader.name("order writer")
+            case 0: order.writer = -1
+            case 1: order.writer = workerIndex(scope: scope, try reader.nameBytes("order writer"))
             case let other: throw SnapshotError(offset: hasWriterOffset, reason: "order has-writer flag \(other) is neither 0 nor 1")
             }
-            if order.writer == nil && OrderStatusSet.needsWriter.contains(status) {
-                throw SnapshotError(offset: statusOffset, reason: "order \(key.id) is \(status.name) but has no writer")
+            if order.writer < 0 && OrderStatusSet.needsWriter.contains(status) {
+                throw SnapshotError(offset: statusOffset, reason: "order \(String(decoding: key.id, as: UTF8.self)) is \(status.name) but has no writer")
             }
             order.feeCents = try reader.signed("order fee cents")
             order.submissions = try reader.signed("order submissions")
-            orders[key] = order
+            _ = orderKeys.findOrInsert(scope: scope, key.id)
+            orders.append(order)
         }
 
-        var previousTenant: Name? = nil
+        var previousTenant: UnsafeRawBufferPointer? = nil
         for _ in 0..<(try reader.count("subscription count")) {
             let start = reader.offset
-            let tenant = try reader.name("subscription tenant")
-            if let previousTenant, !(previousTenant < tenant) {
-                throw SnapshotError(offset: start, reason: "subscription tenant \(tenant) is not after \(previousTenant)")
+            let tenant = try reader.nameBytes("subscription tenant")
+            if let previousTenant, !previousTenant.lexicographicallyPrecedes(tenant) {
+                throw SnapshotError(offset: start, reason: "subscription tenant \(String(decoding: tenant, as: UTF8.self)) is not after \(String(decoding: previousTenant, as: UTF8.self))")
             }
             previousTenant = tenant
-            subscriptions[tenant] = try reader.enumeration(SubscriptionStatus.self, "subscription status")
+            let scope = tenantScope(tenant)
+            subscriptions[Int(scope)] = try reader.enumeration(SubscriptionStatus.self, "subscription status")
         }
 
         guard reader.offset == bytes.count else {
@@ -192,14 +224,6 @@ public struct SnapshotError: Error, Equatable, CustomStringConvertible {
     public var description: String { "snapshot offset \(offset): \(reason)" }
 }
 
-extension TenantScopedName {
-    /// Byte order of tenant, then id: the order entities are written in.
-    static func precedes(_ left: TenantScopedName, _ right: TenantScopedName) -> Bool {
-        if left.tenant == right.tenant { return left.id < right.id }
-        return left.tenant < right.tenant
-    }
-}
-
 extension OrderStatusSet {
     /// The statuses only reachable through `job.assigned`: approval and completion read the writer.
     static let needsWriter: OrderStatusSet = [.assigned, .submitted, .approved, .rejected, .completed]
@@ -220,9 +244,10 @@ struct SnapshotWriter {
         varints.bytes.append(contentsOf: name.string.utf8)
     }
 
-    mutating func key(_ key: TenantScopedName) {
-        name(key.tenant)
-        name(key.id)
+    /// A name given by its UTF-8 bytes.
+    mutating func bytes(_ bytes: UnsafeRawBufferPointer) {
+        unsigned(UInt64(bytes.count))
+        varints.bytes.append(contentsOf: bytes)
     }
 
     /// A presence flag: 1 when the optional field that follows is there, else 0.
@@ -305,12 +330,22 @@ struct SnapshotReader {
         return name
     }
 
-    /// A (tenant, id) key, which must come strictly after `previous`.
-    mutating func key(after previous: TenantScopedName?) throws(SnapshotError) -> TenantScopedName {
+    /// A (tenant, id) key's bytes, pointing into the snapshot's bytes, which must come
+    /// strictly after `previous` (byte order of tenant, then id).
+    mutating func keyBytes(after previous: (tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer)?)
+        throws(SnapshotError) -> (tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer)
+    {
         let start = offset
-        let key = TenantScopedName(try name("tenant"), try name("id"))
-        if let previous, !TenantScopedName.precedes(previous, key) {
-            throw SnapshotError(offset: start, reason: "key \(key.tenant)/\(key.id) is not after \(previous.tenant)/\(previous.id)")
+        let key = (tenant: try nameBytes("tenant"), id: try nameBytes("id"))
+        if let previous {
+            let isAfter = Name.bytesEqual(previous.tenant, key.tenant)
+                ? previous.id.lexicographicallyPrecedes(key.id) : previous.tenant.lexicographicallyPrecedes(key.tenant)
+            if !isAfter {
+                func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+                throw SnapshotError(
+                    offset: start,
+                    reason: "key \(text(key.tenant))/\(text(key.id)) is not after \(text(previous.tenant))/\(text(previous.id))")
+            }
         }
         return key
     }

@@ -108,12 +108,40 @@ enum EventFields {
         UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
     }
 
-    /// The type whose wire name is `bytes`, compared byte for byte.
+    /// The type whose wire name is `bytes`, compared byte for byte: the one candidate its
+    /// length and one or two of its bytes leave among the 18 names is compared in full.
     static func type(named bytes: UnsafeRawBufferPointer) -> EventType? {
-        for (index, name) in typeNames.enumerated() where bytes.matchesLiteral(name) {
-            return EventType(rawValue: UInt8(index + 1))
+        guard bytes.count >= 11 && bytes.count <= 20 else { return nil }
+        let candidate: EventType
+        switch (bytes.count, bytes[0]) {
+        case (11, UInt8(ascii: "b")): candidate = .bonusAdded
+        case (11, UInt8(ascii: "f")): candidate = .fineIssued
+        case (11, UInt8(ascii: "p")): candidate = .payoutPaid
+        case (12, UInt8(ascii: "o")): candidate = .orderPlaced
+        case (12, UInt8(ascii: "j")): candidate = .jobAssigned
+        case (14, UInt8(ascii: "i")): candidate = .invoiceIssued
+        case (14, UInt8(ascii: "a")): candidate = .auditRecorded
+        case (14, UInt8(ascii: "o")):
+            // order.accepted, order.approved, order.rejected
+            switch bytes[7] {
+            case UInt8(ascii: "c"): candidate = .orderAccepted
+            case UInt8(ascii: "p"): candidate = .orderApproved
+            default: candidate = .orderRejected
+            }
+        case (15, UInt8(ascii: "w")): candidate = .workerRateSet
+        case (15, UInt8(ascii: "o")):
+            // order.submitted, order.completed, order.cancelled
+            switch bytes[7] {
+            case UInt8(ascii: "u"): candidate = .orderSubmitted
+            case UInt8(ascii: "o"): candidate = .orderCompleted
+            default: candidate = .orderCancelled
+            }
+        case (18, _): candidate = bytes[11] == UInt8(ascii: "c") ? .invitationCreated : .invitationRevoked
+        case (19, _): candidate = .invitationAccepted
+        case (20, _): candidate = .subscriptionChanged
+        default: return nil
         }
-        return nil
+        return bytes.matchesLiteral(candidate.staticName) ? candidate : nil
     }
 
     static func role(named bytes: UnsafeRawBufferPointer) -> Role? {
@@ -140,6 +168,42 @@ enum EventFields {
         if bytes.matchesLiteral("critical") { return .critical }
         return nil
     }
+}
+
+/// What the payload encoder reads of one event's `data` fields, by slot (`EventFieldSpec.slot`):
+/// an event's values (`EventFieldValues`) or the bytes the parser read (`ParsedEventFields`).
+protocol EventFieldSource {
+    func withName<Result>(slot: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result
+    func withText<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result
+    var integer: Int64 { get }
+    var timestamp: Timestamp { get }
+    var period: Period { get }
+    /// The raw value of the role, change or risk.
+    var code: UInt8 { get }
+    /// The canonical JSON of the metadata object, nil when absent.
+    func withMetadata<Result>(_ body: (UnsafeRawBufferPointer?) throws -> Result) rethrows -> Result
+    /// The canonical JSON of the extras, empty when there are none.
+    func withExtras<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result
+}
+
+/// An event's values and its extras, as the payload encoder reads them.
+struct EventFieldValuesWithExtras: EventFieldSource {
+    var values: EventFieldValues
+    var extras: String
+
+    func withName<Result>(slot: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try values.name(slot: slot).withUTF8Bytes(body)
+    }
+    func withText<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result { try values.text.withUTF8Bytes(body) }
+    var integer: Int64 { values.integer }
+    var timestamp: Timestamp { values.timestamp }
+    var period: Period { values.period }
+    var code: UInt8 { values.code }
+    func withMetadata<Result>(_ body: (UnsafeRawBufferPointer?) throws -> Result) rethrows -> Result {
+        guard let metadata = values.metadata else { return try body(nil) }
+        return try metadata.withUTF8Bytes { try body($0) }
+    }
+    func withExtras<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result { try extras.withUTF8Bytes(body) }
 }
 
 /// The values of one event's `data` fields, by slot, between the readers (JSON, binary)

@@ -43,13 +43,25 @@ struct JSONLineScanner: ~Copyable {
     /// valid while later strings are decoded.
     private var scratch: UnsafeMutableRawBufferPointer?
     private var scratchCount = 0
+    /// False when the scratch memory is lent by the caller (an `EventLineWorkspace`).
+    private let ownsScratch: Bool
 
     init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        ownsScratch = true
+    }
+
+    /// A scanner that decodes escaped strings into `scratch`, which must hold at least
+    /// `2 * bytes.count + 8` bytes and outlive every slice the scanner returns.
+    init(_ bytes: UnsafeRawBufferPointer, scratch: UnsafeMutableRawBufferPointer) {
+        precondition(scratch.count >= 2 * bytes.count + 8, "scratch of twice the line's bytes")
+        self.bytes = bytes
+        self.scratch = scratch
+        ownsScratch = false
     }
 
     deinit {
-        scratch?.deallocate()
+        if ownsScratch { scratch?.deallocate() }
     }
 
     @inline(__always) var isAtEnd: Bool { offset >= bytes.count }
@@ -106,6 +118,25 @@ struct JSONLineScanner: ~Copyable {
 
     private func startsWith(_ literal: StaticString) -> Bool {
         Self.matches(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount), at: offset, in: bytes)
+    }
+
+    /// Consumes the key string `"<literal>"` at the cursor (its opening quote there) when its
+    /// bytes are exactly the literal's, quotes included; else moves nothing and returns false.
+    /// A key spelled with escapes (`"\u0069d"`) is not matched here: the caller then reads it
+    /// with `readString`, which decodes it.
+    @inline(__always)
+    mutating func consumeKey(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard offset &+ count &+ 2 <= bytes.count, let base = bytes.baseAddress,
+              base.load(fromByteOffset: offset &+ count &+ 1, as: UInt8.self) == CodecByte.quote
+        else { return false }
+        let expected = literal.utf8Start
+        let start = base + offset + 1
+        for index in 0..<count where start.load(fromByteOffset: index, as: UInt8.self) != expected[index] {
+            return false
+        }
+        offset &+= count &+ 2
+        return true
     }
 
     // MARK: Strings
