@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CPrefetch"),
         .target(
             name: "LedgerLog",
-            dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZstd", "CPrefetch", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "LedgerEngine",

@@ -55,6 +55,11 @@ extension LedgerWriter {
     /// Most encoded bytes an import stages before making them durable (a quarter of the log's
     /// staging limit; a single larger record is staged alone).
     static let importStagingBytesMaxDefault = LogLimits.stagedBytesMax / 4
+    /// Fewer pending records than this are compressed by the flushes themselves, not ahead
+    /// (a batch append of a few thousand events is one or two batches).
+    static let sealAheadRecordsMin = 16_384
+    /// An import sizes its tables for lines of at least this many bytes (they grow for more).
+    static let importLineBytesTypicalMin = 100
 
     /// Imports a JSON Lines file (EVENTS.md section 1) through the rules.
     ///
@@ -163,13 +168,15 @@ extension LedgerWriter {
         // (and encoding them after judging) copied each one twice more, retaining its strings,
         // and took three times the memory.
         let pending = log.makePendingRecords()
-        // Growing by doubling rehashes the overlay and copies the records again and again;
-        // one line is at most one event, and its record is shorter than its JSON. (Past 1 GiB
-        // the buffer grows as it fills: an address space reserved for a huge input could be
-        // refused outright, and the copies of doubling are a small share there.)
-        let linesMax = LineSplitter(bytes).countLines()
-        pending.reserve(records: linesMax, bytes: min(bytes.count, 1 << 30))
-        var overlay = PendingIdentities(capacityFor: linesMax)
+        // Sized up front for about as many lines as the input likely holds (lines of over 100
+        // bytes: an event line is rarely shorter), so that neither the overlay nor the records
+        // are re-placed or copied as they grow; more lines make them grow. (Counting the lines
+        // first read the whole input on this thread before parsing started: 35 ms per 1M lines.)
+        // Past 1 GiB the buffer grows as it fills: an address space reserved for a huge input
+        // could be refused outright, and the copies of doubling are a small share there.
+        let linesExpected = bytes.count / Self.importLineBytesTypicalMin + 16
+        pending.reserve(records: linesExpected, bytes: min(bytes.count, 1 << 30))
+        var overlay = PendingIdentities(capacityFor: linesExpected)
         var linesSinceProgress = 0
         var lines = ParsedLinesAhead(bytes, hasher: log.identityHasher)
         defer { lines.finish() }
@@ -216,16 +223,32 @@ extension LedgerWriter {
     /// `importStagingBytesMax` bytes, making each part but the last durable before the next
     /// (`afterPart` gets the records staged so far). Bounding the parts by bytes too means the
     /// log's staging limit never refuses one: a refusal after earlier parts were made durable
-    /// would leave them in the log but not in the state. Caller holds `lock`.
+    /// would leave them in the log but not in the state. When there are several batches to
+    /// write, they are compressed ahead (`PendingSealer`): a helper thread compresses the
+    /// next parts' batches while this one stages and writes the current part, and this one
+    /// compresses what the helper has not reached before staging a part; the flushes copy the
+    /// frames. Caller holds `lock`.
     func stagePendingLocked(_ pending: PendingRecords, afterPart: (Int) -> Void = { _ in }) throws {
-        var staged = 0
-        while staged < pending.count {
-            let end = pending.end(ofRunFrom: staged, recordsMax: Self.importSyncEventsMax, bytesMax: importStagingBytesMax)
-            let position = try log.stage(pending, range: staged..<end)
-            staged = end
-            if staged < pending.count {
+        var parts: [Range<Int>] = []
+        var start = 0
+        while start < pending.count {
+            let end = pending.end(ofRunFrom: start, recordsMax: Self.importSyncEventsMax, bytesMax: importStagingBytesMax)
+            parts.append(start..<end)
+            start = end
+        }
+        var sealer: PendingSealer? = nil
+        if pending.count >= Self.sealAheadRecordsMin {
+            let planned = try PendingSealer(pending: pending, parts: parts, options: log.options)
+            DispatchQueue.global().async { planned.help() }
+            sealer = planned
+        }
+        defer { sealer?.stop() }
+        for (index, part) in parts.enumerated() {
+            try sealer?.complete(part: index)
+            let position = try log.stage(pending, range: part, sealed: sealer)
+            if index < parts.count - 1 {
                 try log.waitUntilDurable(through: position)
-                afterPart(staged)
+                afterPart(part.upperBound)
             }
         }
     }
@@ -282,9 +305,10 @@ extension LineSplitter {
 struct PendingIdentities {
     /// 0: empty; else the pending index + 1.
     private var slots: [(hash: UInt64, indexPlusOne: Int)]
-    private let mask: Int
+    private var mask: Int
+    private var count = 0
 
-    /// Room for `count` entries at a load of at most three quarters, without growing.
+    /// Room for `count` entries at a load of at most three quarters before it grows.
     init(capacityFor count: Int) {
         var capacity = 16
         while capacity / 4 * 3 < count { capacity *= 2 }
@@ -312,10 +336,24 @@ struct PendingIdentities {
     }
 
     mutating func insert(hash: UInt64, index: Int) {
-        precondition(index >= 0 && index < slots.count / 4 * 3, "the table was sized for every line")
-        var slot = Self.start(hash) & mask
+        if count + 1 > slots.count / 4 * 3 { grow() }
+        Self.place((hash, index + 1), in: &slots, mask: mask)
+        count += 1
+    }
+
+    /// Doubles the slots, placing every entry again by its hash.
+    private mutating func grow() {
+        var grown = Array(repeating: (hash: UInt64(0), indexPlusOne: 0), count: slots.count * 2)
+        let grownMask = grown.count - 1
+        for entry in slots where entry.indexPlusOne != 0 { Self.place(entry, in: &grown, mask: grownMask) }
+        slots = grown
+        mask = grownMask
+    }
+
+    private static func place(_ entry: (hash: UInt64, indexPlusOne: Int), in slots: inout [(hash: UInt64, indexPlusOne: Int)], mask: Int) {
+        var slot = start(entry.hash) & mask
         while slots[slot].indexPlusOne != 0 { slot = (slot + 1) & mask }
-        slots[slot] = (hash, index + 1)
+        slots[slot] = entry
     }
 
     /// The hash's bits spread over the low ones (tests truncate hashes to force collisions).

@@ -25,17 +25,18 @@ final class ParsedChunk: @unchecked Sendable {
         var hash: UInt64
     }
 
-    let bytes: UnsafeRawBufferPointer
+    /// The chunk's lines, and the byte offset just past them in the whole input (set anew
+    /// when the chunk's memory is reused for a later chunk: see `reuse(bytes:end:)`).
+    @exclusivity(unchecked) private(set) var bytes: UnsafeRawBufferPointer
+    @exclusivity(unchecked) private(set) var end: Int
     let hasher: IdentityHasher
-    /// Byte offset just past the chunk in the whole input.
-    let end: Int
-    /// Written by the parsing thread only until `done` is left; read after waiting on it (so
-    /// never by two threads at once: no dynamic exclusivity checks, made per line otherwise).
+    /// Written by the thread parsing the chunk, read once it is marked parsed under the board's
+    /// lock (so never by two threads at once: no dynamic exclusivity checks, made per line
+    /// otherwise).
     @exclusivity(unchecked) var lines: [Line] = []
     /// The parsed events' record fields (tenant, id, actor, payload fields), back to back.
     let arena: ByteArena
     @exclusivity(unchecked) var refusals: [Refusal] = []
-    let done = DispatchGroup()
 
     init(bytes: UnsafeRawBufferPointer, end: Int, hasher: IdentityHasher) {
         self.bytes = bytes
@@ -46,10 +47,21 @@ final class ParsedChunk: @unchecked Sendable {
         arena = ByteArena(capacity: bytes.count)
     }
 
+    /// Makes this chunk (parsed and read) the next one to parse, keeping its memory: fresh
+    /// memory for every chunk cost a page fault per 4 KiB touched, a tenth of an import's CPU.
+    func reuse(bytes: UnsafeRawBufferPointer, end: Int) {
+        self.bytes = bytes
+        self.end = end
+        lines.removeAll(keepingCapacity: true)
+        arena.removeAll()
+        refusals.removeAll(keepingCapacity: true)
+    }
+
     func parse(workspace: EventLineWorkspace) {
         var splitter = LineSplitter(bytes)
-        // Reserved once: growing by doubling copied the lines again and again.
-        lines.reserveCapacity(splitter.countLines())
+        // Room for lines of 100 bytes or more, kept when the chunk is reused: growing by
+        // doubling copied the lines again and again (and counting them first read the chunk twice).
+        lines.reserveCapacity(bytes.count / LedgerWriter.importLineBytesTypicalMin + 16)
         let empty = EncodedEventLayout.none
         while let (_, line) = splitter.next() {
             if EventLineParser.isBlank(line) {
@@ -91,47 +103,53 @@ struct AheadLine {
     }
 }
 
-/// The same lines as ``LineSplitter`` with `nextEventLine`, but parsed one chunk ahead
-/// on a second thread, so that parsing overlaps judging; each event comes with the
-/// identity hash of its tenant+id (`hasher`'s) and its payload's fields encoded, both
-/// computed on that thread too. Call `finish()` before the input's bytes go away (a chunk
-/// may still be parsing).
+/// The same lines as ``LineSplitter`` with `nextEventLine`, parsed (into encoded events, with
+/// each event's identity hash of tenant+id, `hasher`'s) by two threads: a helper parses
+/// chunks ahead, and the calling thread, rather than wait for the chunk it needs, parses
+/// the next one nobody has started. Lines come out in order whoever parsed them, and parsing
+/// overlaps judging however their costs compare. Call `finish()` before the input's bytes go
+/// away (a chunk may still be parsing).
 struct ParsedLinesAhead {
     /// Bytes per chunk (rounded up to the end of a line): large enough that handing a
     /// chunk over costs nothing per line, small enough to keep both threads busy.
     static let chunkBytes = 1 << 20
+    /// Most chunks parsed ahead of the one being read, bounding memory (a chunk's parse
+    /// holds about twice its input).
+    static let chunksAheadMax = 4
 
     let bytes: UnsafeRawBufferPointer
-    let hasher: IdentityHasher
-    private let queue = DispatchQueue(label: "ledger.import.parse")
-    /// The parsing thread's memory, reused from line to line (used by one chunk at a time:
-    /// the queue is serial).
+    private let board: ChunkBoard
+    /// The calling thread's parsing memory (the helper has its own).
     private let workspace = EventLineWorkspace()
-    /// Where the next chunk to start parsing begins.
-    private var nextChunkStart = 0
     private var current: ParsedChunk?
-    private var ahead: ParsedChunk?
+    private var chunkIndex = -1
     private var index = 0
     private var lineNumber = 0
 
-    init(_ bytes: UnsafeRawBufferPointer, hasher: IdentityHasher) {
+    /// Lines of `bytes`; without `helper` (tests), the calling thread parses every chunk.
+    init(_ bytes: UnsafeRawBufferPointer, hasher: IdentityHasher, helper: Bool = true) {
         self.bytes = bytes
-        self.hasher = hasher
-        ahead = startChunk()
+        board = ChunkBoard(bytes: bytes, hasher: hasher, chunkBytes: Self.chunkBytes, aheadMax: Self.chunksAheadMax)
+        if helper { board.startHelper() }
     }
 
     /// Byte offset just past the lines handed out so far (at chunk granularity).
-    var offset: Int { current?.end ?? 0 }
+    private(set) var offset = 0
 
-    /// The next non-blank line; counts lines and blank lines in `summary`.
+    /// The next non-blank line; counts lines and blank lines in `summary`. The line is valid
+    /// until the next call (its chunk's memory is then reused).
     mutating func nextEventLine(counting summary: inout ImportSummary) -> AheadLine? {
         while true {
             if current == nil || index == current!.lines.count {
-                guard let next = ahead else { return nil }
-                next.done.wait()
+                chunkIndex += 1
+                guard let next = board.chunk(at: chunkIndex, workspace: workspace) else {
+                    current = nil
+                    offset = bytes.count
+                    return nil
+                }
                 current = next
+                offset = next.end
                 index = 0
-                ahead = startChunk()
                 continue
             }
             let chunk = current!
@@ -159,15 +177,129 @@ struct ParsedLinesAhead {
         return current.lines[index].hash
     }
 
-    /// Waits for the chunk being parsed, if any.
+    /// Stops the helper and waits for it (and for the chunk it may be parsing).
     func finish() {
-        ahead?.done.wait()
+        board.stopHelper()
+    }
+}
+
+/// The chunks of one input and who parses which, shared by the reading thread and the helper
+/// under one lock (taken once per chunk of about a thousand lines, never per line).
+final class ChunkBoard: @unchecked Sendable {
+    enum State { case pending, claimed, done }
+
+    let bytes: UnsafeRawBufferPointer
+    let hasher: IdentityHasher
+    let chunkBytes: Int
+    let aheadMax: Int
+    private let condition = NSCondition()
+    /// The chunks cut so far (nil once the reader has moved past one), and their states.
+    private var chunks: [ParsedChunk?] = []
+    private var states: [State] = []
+    /// Chunks the reader has moved past, whose memory the next chunks reuse.
+    private var spare: [ParsedChunk] = []
+    private var nextChunkStart = 0
+    /// The chunk the reader asked for last.
+    private var readerIndex = 0
+    private var isStopped = false
+    private let helperDone = DispatchGroup()
+
+    init(bytes: UnsafeRawBufferPointer, hasher: IdentityHasher, chunkBytes: Int, aheadMax: Int) {
+        self.bytes = bytes
+        self.hasher = hasher
+        self.chunkBytes = chunkBytes
+        self.aheadMax = aheadMax
     }
 
-    private mutating func startChunk() -> ParsedChunk? {
-        guard nextChunkStart < bytes.count, let base = bytes.baseAddress else { return nil }
+    func startHelper() {
+        helperDone.enter()
+        DispatchQueue.global().async {
+            self.runHelper(workspace: EventLineWorkspace())
+            self.helperDone.leave()
+        }
+    }
+
+    /// Stops the helper, if started, and waits for it.
+    func stopHelper() {
+        condition.lock()
+        isStopped = true
+        condition.broadcast()
+        condition.unlock()
+        helperDone.wait()
+    }
+
+    /// The parsed chunk `index` (chunks are asked for in order), parsed here if nobody has
+    /// started it; while the helper parses it, the next unstarted chunk is parsed here instead
+    /// of waiting. Nil past the input's end.
+    func chunk(at index: Int, workspace: EventLineWorkspace) -> ParsedChunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        if index > 0 && index - 1 < chunks.count, let finished = chunks[index - 1] {
+            chunks[index - 1] = nil
+            spare.append(finished)
+        }
+        readerIndex = index
+        condition.broadcast()
+        while true {
+            if index == chunks.count && !cutChunk() { return nil }
+            switch states[index] {
+            case .done:
+                return chunks[index]
+            case .pending:
+                parseLocked(index, workspace: workspace)
+            case .claimed:
+                if let other = firstPending(from: index + 1) {
+                    parseLocked(other, workspace: workspace)
+                } else {
+                    condition.wait()
+                }
+            }
+        }
+    }
+
+    private func runHelper(workspace: EventLineWorkspace) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !isStopped {
+            if let next = firstPending(from: readerIndex) {
+                parseLocked(next, workspace: workspace)
+            } else if nextChunkStart >= bytes.count && chunks.count <= readerIndex + aheadMax {
+                return  // every chunk is cut and none is pending
+            } else {
+                condition.wait()
+            }
+        }
+    }
+
+    /// The first pending chunk from `start` within the window of the reader's chunk, cutting
+    /// new chunks as needed; nil when there is none. Caller holds the lock.
+    private func firstPending(from start: Int) -> Int? {
+        var candidate = start
+        while candidate <= readerIndex + aheadMax {
+            if candidate == chunks.count && !cutChunk() { return nil }
+            if states[candidate] == .pending { return candidate }
+            candidate += 1
+        }
+        return nil
+    }
+
+    /// Parses chunk `index` with the lock released meanwhile. Caller holds the lock.
+    private func parseLocked(_ index: Int, workspace: EventLineWorkspace) {
+        states[index] = .claimed
+        let chunk = chunks[index]!
+        condition.unlock()
+        chunk.parse(workspace: workspace)
+        condition.lock()
+        states[index] = .done
+        condition.broadcast()
+    }
+
+    /// Cuts the next chunk (whole lines, about `chunkBytes`); false at the input's end.
+    /// Caller holds the lock.
+    private func cutChunk() -> Bool {
+        guard nextChunkStart < bytes.count, let base = bytes.baseAddress else { return false }
         let start = nextChunkStart
-        var end = min(start + Self.chunkBytes, bytes.count)
+        var end = min(start + chunkBytes, bytes.count)
         if end < bytes.count {
             if let found = memchr(base + end, 0x0A, bytes.count - end) {
                 end = base.distance(to: UnsafeRawPointer(found)) + 1
@@ -176,14 +308,15 @@ struct ParsedLinesAhead {
             }
         }
         nextChunkStart = end
-        let chunk = ParsedChunk(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), end: end, hasher: hasher)
-        let workspace = self.workspace
-        chunk.done.enter()
-        queue.async {
-            chunk.parse(workspace: workspace)
-            chunk.done.leave()
+        let lines = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        if let reused = spare.popLast() {
+            reused.reuse(bytes: lines, end: end)
+            chunks.append(reused)
+        } else {
+            chunks.append(ParsedChunk(bytes: lines, end: end, hasher: hasher))
         }
-        return chunk
+        states.append(.pending)
+        return true
     }
 }
 

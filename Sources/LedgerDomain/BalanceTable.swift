@@ -1,3 +1,4 @@
+import LedgerLog
 /// An open-addressing hash table from (tenant bytes, worker bytes) to a worker balance, for the
 /// balances-only replay: a lookup hashes and compares raw UTF-8 bytes, so a replay that reads
 /// the worker id straight out of a log record never builds a `String` for it.

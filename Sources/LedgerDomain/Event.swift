@@ -1,3 +1,4 @@
+import LedgerLog
 /// The typed events of EVENTS.md section 3.
 ///
 /// This file is the contract between the JSON codec (which produces `Event`

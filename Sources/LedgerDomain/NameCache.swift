@@ -1,3 +1,4 @@
+import LedgerLog
 /// Names decoded recently (and a scratch buffer of the decoder's), so that decoding the same long name again (a tenant, a worker, a
 /// client) shares one string instead of allocating a new one. A Swift `String` of at most 15
 /// UTF-8 bytes lives inline; a longer one is a heap object, and without this cache a replay of

@@ -1,3 +1,4 @@
+import LedgerLog
 /// The invoice read model (EVENTS.md section 3 "Invoices"): one invoice per worker and period.
 
 /// Whether an invoice is still open or frozen by `invoice.issued`.

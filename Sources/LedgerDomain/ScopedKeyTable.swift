@@ -1,3 +1,4 @@
+import LedgerLog
 /// Numbers keys (a scope and a byte string: a tenant's index and an entity id) 0, 1, 2...
 /// in the order they are first seen, so that the decider keeps each entity's state in a
 /// plain array and finds it with one hash look-up of raw UTF-8 bytes, never a `String`.

@@ -92,7 +92,7 @@ final class BatchSealer {
                 BatchHeader.encode(firstPosition: firstPosition, recordCount: recordCount,
                                    baseAt: records.previousAt(ofRecordAt: cut.records.lowerBound), at: headerBuffer.base)
                 headerBuffer.count = BatchHeader.byteCount
-                chain = ChainHash.next(previous: chain, batch: headerBuffer.bytes, continued: recordBytes(records, cut))
+                chain = ChainHash.next(previous: chain, batch: headerBuffer.bytes, continued: Self.recordBytes(records, cut))
 
                 let metadataOffset = writeBuffer.count
                 writeBuffer.reserve(BatchMetadata.byteCount + frame.bytes)
@@ -173,12 +173,18 @@ final class BatchSealer {
     /// Cuts `records` into batches: records are taken while they fit the batch limits (a lone
     /// large record gets a batch of its own).
     private func cutBatches(_ records: StagedRecords) -> [BatchCut] {
+        Self.cutBatches(records, range: 0..<records.count, options: options)
+    }
+
+    /// Cuts the records at `range` of `records` into batches as a flush of exactly them does
+    /// (`PendingSealer` compresses an import's batches ahead with the same cuts).
+    static func cutBatches(_ records: StagedRecords, range: Range<Int>, options: LogOptions) -> [BatchCut] {
         var cuts: [BatchCut] = []
-        var index = 0
-        while index < records.count {
+        var index = range.lowerBound
+        while index < range.upperBound {
             var end = index + 1
             var contentBytes = BatchHeader.byteCount + records.range(ofRecordAt: index).count
-            while end < records.count && end - index < options.batchRecordsMax {
+            while end < range.upperBound && end - index < options.batchRecordsMax {
                 let next = records.range(ofRecordAt: end).count
                 if contentBytes + next > options.batchBytesMax { break }
                 contentBytes += next
@@ -192,11 +198,25 @@ final class BatchSealer {
     }
 
     /// The staged bytes of the records of `cut`.
-    private func recordBytes(_ records: StagedRecords, _ cut: BatchCut) -> UnsafeRawBufferPointer {
+    static func recordBytes(_ records: StagedRecords, _ cut: BatchCut) -> UnsafeRawBufferPointer {
         let start = records.range(ofRecordAt: cut.records.lowerBound).lowerBound
         let stop = records.range(ofRecordAt: cut.records.upperBound - 1).upperBound
         return records.bytes.bytes(from: start, count: stop - start)
     }
+
+    /// Assembles the batch of `cut` (header, records) in `buffer`, as the data frame holds it
+    /// once decompressed.
+    static func assembleBatch(_ records: StagedRecords, _ cut: BatchCut, in buffer: ByteBuffer) {
+        buffer.removeAll()
+        buffer.reserve(cut.contentBytes)
+        BatchHeader.encode(firstPosition: records.firstPosition + UInt64(cut.records.lowerBound),
+                           recordCount: UInt32(cut.records.count),
+                           baseAt: records.previousAt(ofRecordAt: cut.records.lowerBound), at: buffer.base)
+        buffer.count = BatchHeader.byteCount
+        buffer.append(recordBytes(records, cut))
+        precondition(buffer.count == cut.contentBytes, "the batch holds exactly its records")
+    }
+
 
     /// Compresses each batch of `cuts` into a frame of `frameBuffer` (its previous contents are
     /// discarded), on `threads` threads when there are several: thread t takes
@@ -258,16 +278,19 @@ final class BatchSealer {
     /// Assembles the batch of `cut` (header, records) in the thread's buffer and compresses it
     /// into its frame's room in `frameBuffer`.
     fileprivate func compressBatch(_ records: StagedRecords, _ cut: BatchCut, thread: Int, into frame: inout Frame) throws(LogError) {
-        let batchBuffer = batchBuffers[thread]
-        batchBuffer.removeAll()
-        batchBuffer.reserve(cut.contentBytes)
-        BatchHeader.encode(firstPosition: records.firstPosition + UInt64(cut.records.lowerBound),
-                           recordCount: UInt32(cut.records.count),
-                           baseAt: records.previousAt(ofRecordAt: cut.records.lowerBound), at: batchBuffer.base)
-        batchBuffer.count = BatchHeader.byteCount
-        batchBuffer.append(recordBytes(records, cut))
-        precondition(batchBuffer.count == cut.contentBytes, "the batch holds exactly its records")
         let start = frameBuffer.base + frame.offset
+        let firstPosition = records.firstPosition + UInt64(cut.records.lowerBound)
+        if let sealed = records.precompressedFrame(firstPosition: firstPosition, recordCount: cut.records.count,
+                                                   contentBytes: cut.contentBytes,
+                                                   baseAt: records.previousAt(ofRecordAt: cut.records.lowerBound)) {
+            // Compressed ahead from the same batch bytes (an import's `PendingSealer`).
+            start.copyMemory(from: sealed.frame.baseAddress!, byteCount: sealed.frame.count)
+            frame.bytes = sealed.frame.count
+            frame.checksum = sealed.checksum
+            return
+        }
+        let batchBuffer = batchBuffers[thread]
+        Self.assembleBatch(records, cut, in: batchBuffer)
         let bound = ZstdCompressor.bound(cut.contentBytes)
         frame.bytes = try compressors[thread].compress(batchBuffer.bytes, into: start, capacity: bound)
         precondition(frame.bytes <= LogLimits.frameBytesMax, "a frame stays within the format's limit")

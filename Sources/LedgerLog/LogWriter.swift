@@ -277,6 +277,9 @@ public final class LogWriter: @unchecked Sendable {
         return position
     }
 
+    /// How many records ahead `stage(_:range:sealed:)` prefetches index slots.
+    static let indexPrefetchDistance = 8
+
     /// Encoded bytes staged and not yet durable (what `LogLimits.stagedBytesMax` bounds).
     public var stagedByteCount: Int { state.withLock { stagedBytes } }
 
@@ -288,13 +291,14 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     /// Stages the pending records at `range` (each gets the position it was made for) by
-    /// copying their encoded bytes, and indexes them. Returns the last one's position. The
+    /// copying their encoded bytes, and indexes them. With `sealed`, the flush writing them uses
+    /// the batches it compressed ahead (see ``PendingSealer``). Returns the last one's position. The
     /// ranges staged must follow one another from 0, with nothing else staged in between:
     /// a violation is a programmer error and stops the process.
     ///
     /// Throws `stagingFull` (make the staged records durable first: nothing of `range` is
     /// staged then), `poisoned` or `closed`.
-    public func stage(_ pending: PendingRecords, range: Range<Int>) throws(LogError) -> UInt64 {
+    public func stage(_ pending: PendingRecords, range: Range<Int>, sealed sealer: PendingSealer? = nil) throws(LogError) -> UInt64 {
         precondition(!range.isEmpty && range.upperBound <= pending.count, "a range of the pending records")
         let records = pending.records
         let start = records.range(ofRecordAt: range.lowerBound).lowerBound
@@ -311,11 +315,16 @@ public final class LogWriter: @unchecked Sendable {
         }
         let target = staged
         target.append(copiesOf: range, of: records)
+        if let sealer { target.attach(sealer) }
         stagedBytes += byteCount
         // Room for every pending record still to come, at once.
         index.reserve(additional: pending.count - range.lowerBound)
         let hashes = pending.hashes
         for offset in range {
+            // Each insert misses the caches; the slots of the next few are fetched meanwhile.
+            if offset + Self.indexPrefetchDistance < range.upperBound {
+                index.prefetch(hash: hashes[offset + Self.indexPrefetchDistance])
+            }
             let position = records.firstPosition + UInt64(offset)
             assert(hashes[offset] == records.keyHash(at: position, with: identityHasher), "the hash of tenant+id is the index's")
             index.insert(hash: hashes[offset], position: position)

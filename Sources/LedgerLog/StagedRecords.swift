@@ -12,6 +12,9 @@ final class StagedRecords {
     @exclusivity(unchecked) private(set) var ats: [Int64] = []
     /// The time the first record's difference is taken from.
     @exclusivity(unchecked) private(set) var baseAt: Int64 = 0
+    /// Batches of some of these records compressed ahead (an import's), which a flush copies
+    /// instead of compressing them again.
+    @exclusivity(unchecked) private(set) var sealers: [PendingSealer] = []
 
     init(firstPosition: UInt64) {
         self.firstPosition = firstPosition
@@ -64,9 +67,29 @@ final class StagedRecords {
         bytes.append(other.bytes.bytes(from: start, count: stop - start))
     }
 
+    /// Lets flushes of these records use the batches `sealer` compressed ahead.
+    func attach(_ sealer: PendingSealer) {
+        if !sealers.contains(where: { $0 === sealer }) { sealers.append(sealer) }
+    }
+
+    /// The frame compressed ahead for the batch of these records starting at `firstPosition`
+    /// with that many records, size and base time, if any.
+    func precompressedFrame(firstPosition: UInt64, recordCount: Int, contentBytes: Int, baseAt: Int64)
+        -> (frame: UnsafeRawBufferPointer, checksum: UInt32)?
+    {
+        for sealer in sealers {
+            if let found = sealer.frame(firstPosition: firstPosition, recordCount: recordCount, contentBytes: contentBytes,
+                                        baseAt: baseAt) {
+                return found
+            }
+        }
+        return nil
+    }
+
     /// Forgets every record; the next one will be at `nextPosition`, its time
     /// difference taken from `baseAt`.
     func removeAll(nextPosition: UInt64, baseAt: Int64) {
+        if !sealers.isEmpty { sealers.removeAll() }
         bytes.removeAll()
         offsets.removeAll(keepingCapacity: true)
         ats.removeAll(keepingCapacity: true)

@@ -109,4 +109,74 @@ import Testing
         #expect(try checkSamples(ahead.path) == 105)
         #expect(try files(ahead.path) == files(plain.path))
     }
+
+    /// Pending records of `count` samples from position `first`, in `writer`'s pending run.
+    private func pendingSamples(_ writer: LogWriter, first: UInt64, count: Int) throws -> PendingRecords {
+        let pending = writer.makePendingRecords()
+        for position in first..<(first + UInt64(count)) {
+            let record = sampleRecord(position)
+            try record.tenant.withUnsafeBytes { tenant in
+                try record.id.withUnsafeBytes { id in
+                    try record.actor.withUnsafeBytes { actor in
+                        try record.payload.withUnsafeBytes { payload in
+                            try pending.append(tenant: tenant, id: id, hash: writer.identityHasher.hash(tenant: tenant, id: id),
+                                               type: record.type, at: record.at, actor: actor, payload: payload)
+                        }
+                    }
+                }
+            }
+        }
+        return pending
+    }
+
+    /// Parts staged with batches compressed ahead (by a helper thread and the staging one, in
+    /// any share) write exactly the bytes the flushes write when they compress themselves, over
+    /// several segments; and when other records were staged before the first part (so the
+    /// flush cuts other batches than those compressed ahead), the flush compresses them itself.
+    @Test(arguments: [false, true])
+    func batchesCompressedAheadWriteTheSameBytes(recordsStagedBefore: Bool) throws {
+        let parts = [0..<70, 70..<71, 71..<160, 160..<300]
+        var written: [[String: Data]] = []
+        for mode in ["flush compresses", "caller only", "helper and caller"] {
+            let directory = TemporaryDirectory("sealed-ahead")
+            defer { directory.remove() }
+            let writer = try openWriter(directory: directory.path, options: fastOptions(segmentBytesMax: 6_000, batchRecordsMax: 7),
+                                       create: true)
+            try appendSamples(writer, flushes: 1, recordsPerFlush: 3)
+            var next: UInt64 = 4
+            if recordsStagedBefore {
+                _ = try writer.stage(sampleRecord(4))
+                _ = try writer.stage(sampleRecord(5))
+                next = 6
+            }
+            let pending = try pendingSamples(writer, first: next, count: 300)
+            var sealer: PendingSealer? = nil
+            if mode != "flush compresses" {
+                let planned = try PendingSealer(pending: pending, parts: parts, options: writer.options)
+                if mode == "helper and caller" { DispatchQueue.global().async { planned.help() } }
+                sealer = planned
+            }
+            for (index, part) in parts.enumerated() {
+                try sealer?.complete(part: index)
+                let last = try writer.stage(pending, range: part, sealed: sealer)
+                try writer.waitUntilDurable(through: last)
+            }
+            sealer?.stop()
+            if let sealer {
+                // Every batch of a flush of exactly one part is copied; with two records
+                // staged before, the first part's flush cuts other batches and compresses them.
+                #expect(sealer.framesUsed == sealer.batchCount - (recordsStagedBefore ? 10 : 0))
+            }
+            writer.close()
+            let expected = Int(next) - 1 + 300
+            #expect(try checkSamples(directory.path) == expected)
+            let report = try LogReader(directory: directory.path).verify()
+            #expect(report.isValid)
+            #expect(report.statistics.recordCount == UInt64(expected))
+            written.append(try files(directory.path))
+        }
+        #expect(written[0].keys.filter { $0.hasPrefix("segment-") }.count > 2, "several segments")
+        #expect(written[1] == written[0])
+        #expect(written[2] == written[0])
+    }
 }

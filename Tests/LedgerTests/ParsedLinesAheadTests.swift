@@ -11,7 +11,7 @@ import LedgerLog
     static func input(endingWithNewline: Bool) -> [UInt8] {
         var text = ""
         var index = 0
-        while text.utf8.count < 3 * ParsedLinesAhead.chunkBytes {
+        while text.utf8.count < (ParsedLinesAhead.chunksAheadMax + 3) * ParsedLinesAhead.chunkBytes {
             index += 1
             switch index % 7 {
             case 0: text += "\n"
@@ -25,15 +25,17 @@ import LedgerLog
         return Array(text.utf8)
     }
 
-    @Test(arguments: [true, false])
-    func givesTheSameLinesAndParsesAsTheLineSplitter(endingWithNewline: Bool) {
+    /// With the helper parsing ahead (and the reading thread taking whichever chunk nobody has
+    /// started), and with the reading thread parsing every chunk itself.
+    @Test(arguments: [true, false], [true, false])
+    func givesTheSameLinesAndParsesAsTheLineSplitter(endingWithNewline: Bool, helper: Bool) {
         let bytes = Self.input(endingWithNewline: endingWithNewline)
         bytes.withUnsafeBytes { bytes in
             var expectedSummary = ImportSummary(mode: .atomic)
             var actualSummary = ImportSummary(mode: .atomic)
             var splitter = LineSplitter(bytes)
             let hasher = IdentityHasher()
-            var ahead = ParsedLinesAhead(bytes, hasher: hasher)
+            var ahead = ParsedLinesAhead(bytes, hasher: hasher, helper: helper)
             defer { ahead.finish() }
             var count = 0
             var parsedEvents = 0

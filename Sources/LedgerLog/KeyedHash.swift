@@ -6,18 +6,17 @@
 /// The key enters every step (each 8-byte word is mixed as `word ^ secret.0`), so ids cannot
 /// be crafted to collide without it. A collision costs speed, never a wrong answer: every
 /// table that uses this hash compares keys byte for byte.
-@usableFromInline
-struct KeyedHash: Sendable {
+public struct KeyedHash: Sendable {
     @usableFromInline let secret: (UInt64, UInt64)
 
     /// A hash keyed by this process's secret.
-    @inlinable init() { secret = KeyedHash.processSecret }
+    @inlinable public init() { secret = KeyedHash.processSecret }
 
     /// The hash of the pair (`first`, `second`) with `seed` (a table's own seed) mixed in:
     /// both lengths enter first, so ("ab", "c") and ("a", "bc") stay apart, and so do
     /// zero-padded tails.
     @inlinable @inline(__always)
-    func hash(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, seed: UInt64 = 0) -> Int {
+    public func hash(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, seed: UInt64 = 0) -> Int {
         var state = secret.1 ^ seed ^ Self.mix(UInt64(first.count) ^ secret.0, UInt64(second.count) ^ Self.constant0)
         state = absorb(state, first)
         state = absorb(state, second)
@@ -26,7 +25,7 @@ struct KeyedHash: Sendable {
 
     /// The hash of one byte string with `seed` mixed in.
     @inlinable @inline(__always)
-    func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> Int {
+    public func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> Int {
         var state = secret.1 ^ seed ^ Self.mix(UInt64(bytes.count) ^ secret.0, Self.constant1)
         state = absorb(state, bytes)
         return Int(truncatingIfNeeded: Self.mix(state ^ Self.constant1, secret.1 ^ Self.constant0))
@@ -61,7 +60,8 @@ struct KeyedHash: Sendable {
         return product.high ^ product.low
     }
 
-    @usableFromInline static let constant0: UInt64 = 0xa076_1d64_78bd_642f
+    /// A mixing constant (odd, random-looking), for callers folding a number into a seed.
+    public static let constant0: UInt64 = 0xa076_1d64_78bd_642f
     @usableFromInline static let constant1: UInt64 = 0xe703_7ed1_a0b4_28db
 
     /// This process's key (odd halves, so that no multiplication by it is by zero).
