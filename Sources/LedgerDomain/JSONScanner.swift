@@ -72,7 +72,9 @@ struct JSONLineScanner: ~Copyable {
     }
 
     @inline(__always) mutating func skipWhitespace() {
-        while offset < bytes.count, CodecByte.isWhitespace(bytes[offset]) {
+        // Every JSON white space byte is at most a space: one comparison settles the usual
+        // case (no white space: the next byte is a quote, a digit, a brace...).
+        while offset < bytes.count, bytes[offset] <= CodecByte.space, CodecByte.isWhitespace(bytes[offset]) {
             offset += 1
         }
     }

@@ -52,7 +52,7 @@ public struct LogOptions: Sendable, Equatable {
     public init(segmentBytesMax: UInt64 = 64 * 1_024 * 1_024,
                 batchBytesMax: Int = 1_024 * 1_024,
                 batchRecordsMax: Int = 4_096,
-                compressionLevel: Int32 = 3,
+                compressionLevel: Int32 = 1,
                 synchronous: Bool = true,
                 cutTornTail: Bool = true,
                 commitGatherMicroseconds: Int = LogOptions.commitGatherMicrosecondsDefault) {
