@@ -271,9 +271,12 @@ extension LedgerWriter {
             return .refused(refusal)
         case .success(let decision):
             let index = pending.count
-            try withPayload(of: event, decision: decision, in: state) { payload in
+            // The payload is the effect, then the fields the parser encoded: two pieces, not joined.
+            payloadScratch.removeAll(keepingCapacity: true)
+            state.encodeEffect(of: decision, type: event.type, into: &payloadScratch)
+            try payloadScratch.withUnsafeBytes { effect in
                 try pending.append(tenant: event.tenant, id: event.id, hash: hash, type: UInt16(event.type.rawValue),
-                                   at: event.at.microseconds, actor: event.actor, payload: payload)
+                                   at: event.at.microseconds, actor: event.actor, payload: effect, payloadTail: event.fields)
             }
             state.apply(event, decision)
             overlay.insert(hash: hash, index: index)

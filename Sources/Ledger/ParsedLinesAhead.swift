@@ -91,7 +91,9 @@ struct AheadLine {
     /// The identity hash of the event's tenant+id (0 for a line that is no event).
     var hash: UInt64
     /// The chunk holding the line's encoded event, and where it is in the chunk's arena.
-    let chunk: ParsedChunk
+    /// Unowned: a line is valid until the next is asked for, while `ParsedLinesAhead` holds
+    /// its chunk (a counted reference cost a retain and a release per line).
+    unowned(unsafe) let chunk: ParsedChunk
     let layout: EncodedEventLayout
     /// The `invalid` refusal of a line that is no event.
     let refusal: Refusal?

@@ -77,17 +77,39 @@ enum CodecUTF8 {
 
     /// `[a-z0-9][a-z0-9-]{0,62}`.
     static func isTenant(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count >= 1 && bytes.count <= EventLineParser.tenantBytesMax, let base = bytes.baseAddress else { return false }
-        // One bit per allowed byte: `0-9` and `-` among bytes 0-63, `a-z` among 64-127.
-        let allowedLow: UInt64 = 0x03FF_2000_0000_0000
-        let allowedHigh: UInt64 = 0x07FF_FFFE_0000_0000
+        let count = bytes.count
+        guard count >= 1 && count <= EventLineParser.tenantBytesMax, let base = bytes.baseAddress else { return false }
         guard base.load(as: UInt8.self) != CodecByte.minus else { return false }
-        for index in 0..<bytes.count {
-            let byte = UInt64(base.load(fromByteOffset: index, as: UInt8.self))
-            let mask = byte < 64 ? allowedLow : (byte < 128 ? allowedHigh : 0)
-            guard (mask >> (byte & 63)) & 1 == 1 else { return false }
+        // Eight bytes at a time: every byte must be a digit, a lower-case letter or `-`.
+        var index = 0
+        while index + 8 <= count {
+            guard isTenantWord(base.loadUnaligned(fromByteOffset: index, as: UInt64.self), validBytes: 8) else { return false }
+            index += 8
+        }
+        if index < count {
+            var tail: UInt64 = 0
+            withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + index, count: count - index)) }
+            guard isTenantWord(tail, validBytes: count - index) else { return false }
         }
         return true
+    }
+
+    /// Whether the first `validBytes` bytes (little-endian) of `word` are each `0-9`, `a-z` or
+    /// `-`: the "has between" bit trick flags each byte in a range in its high bit, without a
+    /// branch per byte (bytes of 0x80 and more are never flagged).
+    @inline(__always)
+    static func isTenantWord(_ word: UInt64, validBytes: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let low7 = word & ~high
+        /// High bit of each byte whose value is in `(above, below)`, for bytes under 0x80.
+        @inline(__always) func between(_ above: UInt64, _ below: UInt64) -> UInt64 {
+            (ones &* (127 &+ below) &- low7) & ~word & (low7 &+ ones &* (127 &- above)) & high
+        }
+        // Each range test is exact byte by byte (no borrow or carry crosses a byte).
+        let flagged = between(0x2F, 0x3A) | between(0x60, 0x7B) | between(0x2C, 0x2E)
+        let wanted = validBytes == 8 ? high : high & ((UInt64(1) << UInt64(validBytes * 8)) &- 1)
+        return flagged & wanted == wanted
     }
 }
 

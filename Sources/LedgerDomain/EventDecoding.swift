@@ -263,7 +263,9 @@ private enum TopLevelField: UInt8, CaseIterable {
 /// Reads one line; noncopyable because its scanner holds the workspace's scratch.
 private struct EventLineReader: ~Copyable {
     var scanner: JSONLineScanner
-    let workspace: EventLineWorkspace
+    /// Unowned: the caller's workspace outlives the reader (a reference counted per line cost
+    /// a retain and a release on every parse).
+    unowned(unsafe) let workspace: EventLineWorkspace
     var fields = ParsedEventFields()
 
     init(_ line: UnsafeRawBufferPointer, workspace: EventLineWorkspace) {

@@ -35,11 +35,14 @@ public final class PendingRecords {
     /// Encodes a record after the others. `hash` must be `LogWriter.identityHasher`'s hash of
     /// tenant+id (debug-checked by the writer when staged). Throws `recordTooLarge` as
     /// `LogWriter.stage` does, holding nothing of the record.
+    /// `payloadTail`, when given, is the rest of the payload after `payload` (the record holds
+    /// them as one payload: a caller with the payload in two pieces need not join them first).
     public func append(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, hash: UInt64, type: UInt16, at: Int64,
-                       actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(LogError) {
+                       actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                       payloadTail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(LogError) {
         _ = try RecordCodec.checkLimits(tenant: tenant.count, id: id.count, type: type, actor: actor.count,
-                                        payload: payload.count)
-        records.append(tenant: tenant, id: id, type: type, at: at, actor: actor, payload: payload)
+                                        payload: payload.count + payloadTail.count)
+        records.append(tenant: tenant, id: id, type: type, at: at, actor: actor, payload: payload, payloadTail: payloadTail)
         hashes.append(hash)
     }
 

@@ -43,7 +43,8 @@ enum RecordCodec {
     /// Appends the record's encoding to `buffer`; limits must have been checked.
     @inline(__always)
     static func encode(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, type: UInt16, at: Int64, previousAt: Int64,
-                       actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, into buffer: ByteBuffer) {
+                       actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                       payloadTail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), into buffer: ByteBuffer) {
         buffer.appendVarint(UInt64(tenant.count))
         buffer.append(tenant)
         buffer.appendVarint(UInt64(id.count))
@@ -52,8 +53,9 @@ enum RecordCodec {
         buffer.appendVarint(zigzag(at &- previousAt))
         buffer.appendVarint(UInt64(actor.count))
         buffer.append(actor)
-        buffer.appendVarint(UInt64(payload.count))
+        buffer.appendVarint(UInt64(payload.count + payloadTail.count))
         buffer.append(payload)
+        if !payloadTail.isEmpty { buffer.append(payloadTail) }
     }
 
     /// Decodes the record at `offset` (moved past it) of the bytes `base[0..<end]`;

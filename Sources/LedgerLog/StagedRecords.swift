@@ -37,10 +37,11 @@ final class StagedRecords {
 
     @inline(__always)
     func append(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, type: UInt16, at: Int64,
-                actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+                actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                payloadTail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
         offsets.append(bytes.count)
         RecordCodec.encode(tenant: tenant, id: id, type: type, at: at, previousAt: lastAt, actor: actor, payload: payload,
-                           into: bytes)
+                           payloadTail: payloadTail, into: bytes)
         ats.append(at)
     }
 

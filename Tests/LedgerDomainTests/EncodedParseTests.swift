@@ -117,8 +117,18 @@ import Testing
             }
             return true
         }
+        let (a, z, zero, minus) = (UInt8(ascii: "a"), UInt8(ascii: "z"), UInt8(ascii: "0"), UInt8(ascii: "-"))
         for byte in UInt8.min...UInt8.max {
-            for candidate in [[byte], [UInt8(ascii: "a"), byte], [UInt8(ascii: "0"), byte, UInt8(ascii: "z")]] {
+            // Every byte at every place of a word and of a tail, after a letter and after a `-`.
+            var candidates: [[UInt8]] = [[byte], [a, byte], [zero, byte, z], [a, minus, byte], [a, minus, minus, byte]]
+            for place in 1..<17 {
+                var candidate = [UInt8](repeating: a, count: 17)
+                candidate[place] = byte
+                candidates.append(candidate)
+                candidate[place - 1] = minus
+                candidates.append(candidate)
+            }
+            for candidate in candidates {
                 #expect(candidate.withUnsafeBytes(CodecUTF8.isTenant) == expected(candidate), "\(candidate)")
             }
         }
