@@ -291,9 +291,10 @@ extension LedgerWriter {
         models = second.merged(with: models)
         precondition(index.lastPosition == head.position, "the time index covers the log through the snapshot's head")
         if let decider { state = decider }
-        let stateBytes = state.snapshotBytes()
-        let balanceBytes = models.balanceSnapshotBytes()
-        let readModelBytes = models.stateSnapshotBytes()
+        // The read models' bytes (the largest part) here, the decider's and the balances' on
+        // the second core meanwhile: the models are values, read by both and written by none.
+        let (readModelBytes, (stateBytes, balanceBytes)) = inParallel(
+            { models.stateSnapshotBytes() }, { [state, models] in (state.snapshotBytes(), models.balanceSnapshotBytes()) })
         let bytes = try SnapshotFile.encode(
             head: head, latestAt: index.latestAt ?? .min,
             sections: [
@@ -356,4 +357,30 @@ extension LedgerWriter {
         guard lock.withLock({ log.lastStagedPosition > newestSnapshotPosition }) else { return }
         try snapshot(continuing: &carried)
     }
+}
+
+/// Runs `first` on the calling thread and `second` on another one at the same time; returns
+/// both results once both are done.
+func inParallel<First, Second: Sendable>(_ first: () throws -> First, _ second: @escaping @Sendable () -> Second) rethrows -> (First, Second) {
+    let box = ParallelResult<Second>()
+    let done = DispatchGroup()
+    done.enter()
+    DispatchQueue.global().async {
+        box.value = second()
+        done.leave()
+    }
+    let firstValue: First
+    do {
+        firstValue = try first()
+    } catch {
+        done.wait()
+        throw error
+    }
+    done.wait()
+    return (firstValue, box.value!)
+}
+
+/// The result of `inParallel`'s second closure: written by its thread, read after waiting for it.
+private final class ParallelResult<Value>: @unchecked Sendable {
+    var value: Value?
 }

@@ -102,7 +102,7 @@ enum CanonicalJSONCodec {
             func key(_ member: (key: Range<Int>, value: Range<Int>)) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: bytes[member.key])
             }
-            members.sort { key($0).lexicographicallyPrecedes(key($1)) }
+            members.sort { Name.bytesPrecede(key($0), key($1)) }
             for index in members.indices.dropFirst() where Name.bytesEqual(key(members[index]), key(members[index - 1])) {
                 return quoted(key(members[index]))
             }
@@ -261,7 +261,7 @@ enum CanonicalJSONCodec {
             scanner.skipWhitespace()
             guard scanner.peek() == CodecByte.quote else { throw scanner.syntaxError("expected a key string") }
             let key = try scanner.readString().bytes
-            if let previous, !previous.lexicographicallyPrecedes(key) { return nil }
+            if let previous, !Name.bytesPrecede(previous, key) { return nil }
             previous = key
             topLevelKey(key)
             if count > 0 { output.append(CodecByte.comma) }

@@ -82,18 +82,24 @@ extension DomainState {
     }
 
     /// The entries of `keys` sorted by (tenant bytes, id bytes): the order entities are
-    /// written in. (The tenants' own table has one scope, so it sorts by its keys' bytes.)
+    /// written in. Each entry is first compared by its tenant's rank and the first eight
+    /// bytes of its id as integers, and by the bytes only on a tie. (The tenants' own table has
+    /// one scope, so its entries share a rank and sort by their keys.)
     private func sortedIndexes(_ keys: ScopedKeyTable) -> [Int32] {
+        var tenantRanks = [Int](repeating: 0, count: tenantKeys.count)
+        let tenantOrder = (0..<Int32(tenantKeys.count)).sorted { left, right in
+            tenantKeys.withKey(at: left) { leftKey in tenantKeys.withKey(at: right) { rightKey in Name.bytesPrecede(leftKey, rightKey) } }
+        }
+        for (rank, tenant) in tenantOrder.enumerated() { tenantRanks[Int(tenant)] = rank }
+        let ranks = (0..<Int32(keys.count)).map { tenantRanks[Int(keys.scope(at: $0))] }
+        let prefixes = (0..<Int32(keys.count)).map { keys.withKey(at: $0, Name.orderPrefix) }
         var indexes = Array(0..<Int32(keys.count))
         indexes.sort { left, right in
-            let leftScope = keys.scope(at: left)
-            let rightScope = keys.scope(at: right)
-            if leftScope != rightScope {
-                return tenantKeys.withKey(at: Int32(leftScope)) { leftTenant in
-                    tenantKeys.withKey(at: Int32(rightScope)) { rightTenant in leftTenant.lexicographicallyPrecedes(rightTenant) }
-                }
-            }
-            return keys.withKey(at: left) { leftKey in keys.withKey(at: right) { rightKey in leftKey.lexicographicallyPrecedes(rightKey) } }
+            let (leftRank, rightRank) = (ranks[Int(left)], ranks[Int(right)])
+            if leftRank != rightRank { return leftRank < rightRank }
+            let (leftPrefix, rightPrefix) = (prefixes[Int(left)], prefixes[Int(right)])
+            if leftPrefix != rightPrefix { return leftPrefix < rightPrefix }
+            return keys.withKey(at: left) { leftKey in keys.withKey(at: right) { rightKey in Name.bytesPrecede(leftKey, rightKey) } }
         }
         return indexes
     }
@@ -196,7 +202,7 @@ extension DomainState {
         for _ in 0..<(try reader.count("subscription count")) {
             let start = reader.offset
             let tenant = try reader.nameBytes("subscription tenant")
-            if let previousTenant, !previousTenant.lexicographicallyPrecedes(tenant) {
+            if let previousTenant, !Name.bytesPrecede(previousTenant, tenant) {
                 throw SnapshotError(offset: start, reason: "subscription tenant \(String(decoding: tenant, as: UTF8.self)) is not after \(String(decoding: previousTenant, as: UTF8.self))")
             }
             previousTenant = tenant
@@ -339,7 +345,7 @@ struct SnapshotReader {
         let key = (tenant: try nameBytes("tenant"), id: try nameBytes("id"))
         if let previous {
             let isAfter = Name.bytesEqual(previous.tenant, key.tenant)
-                ? previous.id.lexicographicallyPrecedes(key.id) : previous.tenant.lexicographicallyPrecedes(key.tenant)
+                ? Name.bytesPrecede(previous.id, key.id) : Name.bytesPrecede(previous.tenant, key.tenant)
             if !isAfter {
                 func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
                 throw SnapshotError(

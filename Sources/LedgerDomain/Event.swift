@@ -1,4 +1,9 @@
 import LedgerLog
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// The typed events of EVENTS.md section 3.
 ///
 /// This file is the contract between the JSON codec (which produces `Event`
@@ -77,9 +82,32 @@ public struct Name: Hashable, Comparable, Sendable, CustomStringConvertible, Exp
         try string.withUTF8Bytes(body)
     }
 
-    /// Orders by UTF-8 bytes (which is also code point order).
+    /// Orders by UTF-8 bytes (which is also code point order). Compares the borrowed bytes
+    /// with `memcmp`: the generic `utf8.lexicographicallyPrecedes` walked an iterator byte by
+    /// byte and was an eighth of a large import's automatic snapshots (sorting a million keys).
     @inlinable public static func < (lhs: Name, rhs: Name) -> Bool {
-        lhs.string.utf8.lexicographicallyPrecedes(rhs.string.utf8)
+        lhs.string.withUTF8Bytes { left in
+            rhs.string.withUTF8Bytes { right in Name.bytesPrecede(left, right) }
+        }
+    }
+
+    /// The first eight UTF-8 bytes as a big-endian number (zero-padded): two names whose
+    /// numbers differ are ordered as those numbers are (`sortedByName`'s fast comparison).
+    @inlinable static func orderPrefix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var prefix: UInt64 = 0
+        let count = min(bytes.count, 8)
+        for index in 0..<count { prefix |= UInt64(bytes[index]) << UInt64(56 - 8 * index) }
+        return prefix
+    }
+
+    /// Whether `left` comes before `right` in byte order (a proper prefix comes first).
+    @inlinable static func bytesPrecede(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
+        let common = min(left.count, right.count)
+        if common > 0, let leftStart = left.baseAddress, let rightStart = right.baseAddress {
+            let order = memcmp(leftStart, rightStart, common)
+            if order != 0 { return order < 0 }
+        }
+        return left.count < right.count
     }
 }
 
@@ -315,4 +343,27 @@ public struct RecordedEvent: Hashable, Sendable {
         self.event = event
         self.effect = effect
     }
+}
+
+extension Sequence {
+    /// The elements sorted by the byte order of `name(element)` (stable). Each name's first
+    /// eight bytes are compared as one integer and the rest only on a tie: sorting a million
+    /// names through `Name <` took an eighth of a large import's automatic snapshots.
+    func sortedByName(_ name: (Element) -> Name) -> [Element] {
+        let items = Array(self)
+        let prefixes = items.map { item in name(item).withUTF8Bytes(Name.orderPrefix) }
+        var order = Array(items.indices)
+        order.sort { left, right in
+            if prefixes[left] != prefixes[right] { return prefixes[left] < prefixes[right] }
+            let (leftName, rightName) = (name(items[left]), name(items[right]))
+            if leftName == rightName { return left < right }
+            return leftName < rightName
+        }
+        return order.map { items[$0] }
+    }
+}
+
+extension Sequence<Name> {
+    /// The names sorted by their bytes (see `sortedByName(_:)`).
+    func sortedByBytes() -> [Name] { sortedByName { $0 } }
 }

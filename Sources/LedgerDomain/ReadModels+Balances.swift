@@ -104,7 +104,7 @@ extension TenantReadModels {
 
     /// Every worker with a balance, sorted by worker id.
     public func balances() -> [WorkerBalance] {
-        balanceTable.values.sorted { $0.worker < $1.worker }
+        balanceTable.values.sortedByName { $0.worker }
     }
 
     /// The balance of `worker`, or nil when no non-zero amount moved for them.

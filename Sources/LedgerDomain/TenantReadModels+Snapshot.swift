@@ -9,7 +9,7 @@ extension TenantReadModels {
         writer.unsigned(UInt64(auditCount))
         writer.signed(latestAt.microseconds)
 
-        let rateWorkers = fixedMonthlyTable.keys.sorted()
+        let rateWorkers = fixedMonthlyTable.keys.sortedByBytes()
         writer.unsigned(UInt64(rateWorkers.count))
         for worker in rateWorkers {
             writer.name(worker)
@@ -29,7 +29,7 @@ extension TenantReadModels {
             writer.optionalSigned(tally.frozenFixedPayCents)
         }
 
-        let orderIDs = orderTable.keys.sorted()
+        let orderIDs = orderTable.keys.sortedByBytes()
         writer.unsigned(UInt64(orderIDs.count))
         for orderID in orderIDs {
             let order = orderTable[orderID]!.view
@@ -44,7 +44,7 @@ extension TenantReadModels {
             writer.optionalName(order.title.map { Name($0) })
         }
 
-        let invitationIDs = invitationTable.keys.sorted()
+        let invitationIDs = invitationTable.keys.sortedByBytes()
         writer.unsigned(UInt64(invitationIDs.count))
         for invitationID in invitationIDs {
             let invitation = invitationTable[invitationID]!
@@ -56,7 +56,7 @@ extension TenantReadModels {
             writer.optionalName(invitation.user)
         }
 
-        let userIDs = userTable.keys.sorted()
+        let userIDs = userTable.keys.sortedByBytes()
         writer.unsigned(UInt64(userIDs.count))
         for userID in userIDs {
             writer.name(userID)
@@ -80,7 +80,7 @@ extension TenantReadModels {
         }
 
         let accounts = journalTable.map { (name: Name($0.key.name), account: $0.key, balanceCents: $0.value) }
-            .sorted { $0.name < $1.name }
+            .sortedByName { $0.name }
         writer.unsigned(UInt64(accounts.count))
         for account in accounts {
             let (kind, worker) = account.account.snapshotKind

@@ -70,7 +70,23 @@ public enum SnapshotFile {
     public static func encode(head: LogHead, latestAt: Int64, sections: [SnapshotSection]) throws -> [UInt8] {
         precondition(sections.count <= sectionsCountMax, "at most \(sectionsCountMax) sections")
         precondition(head.chainHash.count == 32, "a chain hash is 32 bytes")
-        let frames = try sections.map { section in try section.content.withUnsafeBytes { try ZstdFrame.compress($0) } }
+        // Sections compress independently: on both cores (the read models' section is most of
+        // a large snapshot, so the others go beside it).
+        /// Each section's frame, written by the one iteration that compresses it.
+        final class Frames: @unchecked Sendable {
+            var results: [Result<[UInt8], LogError>]
+            init(count: Int) { results = Array(repeating: .success([]), count: count) }
+        }
+        let compressed = Frames(count: sections.count)
+        compressed.results.withUnsafeMutableBufferPointer { results in
+            nonisolated(unsafe) let results = results
+            DispatchQueue.concurrentPerform(iterations: sections.count) { index in
+                results[index] = sections[index].content.withUnsafeBytes { content in
+                    Result { () throws(LogError) in try ZstdFrame.compress(content) }
+                }
+            }
+        }
+        let frames = try compressed.results.map { try $0.get() }
         let tableEnd = headerBytes + sectionEntryBytes * sections.count
         var bytes: [UInt8] = []
         bytes.reserveCapacity(tableEnd + checksumBytes + frames.reduce(0) { $0 + $1.count })

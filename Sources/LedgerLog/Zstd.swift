@@ -103,18 +103,18 @@ public enum ZstdFrame {
     public static func compress(_ source: UnsafeRawBufferPointer, level: Int32 = levelDefault) throws(LogError) -> [UInt8] {
         let compressor = try ZstdCompressor(level: level)
         let capacity = ZstdCompressor.bound(source.count)
-        var frame = [UInt8](repeating: 0, count: capacity)
         var failure: LogError?
-        var frameBytes = 0
-        frame.withUnsafeMutableBytes { destination in
+        // Uninitialized room for the bound (zero-filling it first was a pass over the whole
+        // bound of a large section), cut to the frame's size.
+        let frame = [UInt8](unsafeUninitializedCapacity: capacity) { destination, initialized in
             do throws(LogError) {
-                frameBytes = try compressor.compress(source, into: destination.baseAddress!, capacity: capacity)
+                initialized = try compressor.compress(UnsafeRawBufferPointer(source), into: destination.baseAddress!, capacity: capacity)
             } catch {
                 failure = error
+                initialized = 0
             }
         }
         if let failure { throw failure }
-        frame.removeSubrange(frameBytes...)
         return frame
     }
 

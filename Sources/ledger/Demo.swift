@@ -52,6 +52,9 @@ extension LedgerCommand {
             progress.finish()
             writer.close()
             print("   \(Format.count(summary.appended)) appended, \(Format.count(summary.duplicates)) duplicates, \(Format.count(summary.refusedCount)) refused in \(String(format: "%.2f", summary.seconds)) s: \(Format.rate(summary.lines, seconds: summary.seconds)) events")
+            if summary.snapshotSeconds > 0 {
+                print("   then a snapshot of the decider and every read model in \(String(format: "%.2f", summary.snapshotSeconds)) s (the next open replays nothing)")
+            }
             for (line, refusal) in summary.refusals.prefix(3) { print("   line \(line): \(refusal)") }
 
             let reader = try LedgerReader(directory: directory)

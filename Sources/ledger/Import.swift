@@ -83,7 +83,8 @@ enum ImportReport {
             lines.append("Nothing appended: \(Format.count(refused)) of \(Format.count(summary.lines)) lines refused (the import is all or nothing; use --skip-invalid to append the others).")
         } else {
             lines.append("Imported \(file): \(Format.count(summary.appended)) appended, \(Format.count(summary.duplicates)) duplicates, \(Format.count(refused)) refused, \(Format.count(summary.blankLines)) blank lines.")
-            lines.append("Head: \(summary.headBefore) -> \(summary.headAfter); \(Format.rate(summary.lines, seconds: summary.seconds)) lines (\(String(format: "%.2f", summary.seconds)) s).")
+            let snapshots = summary.snapshotSeconds >= 0.01 ? "; snapshots written after it in \(String(format: "%.2f", summary.snapshotSeconds)) s" : ""
+            lines.append("Head: \(summary.headBefore) -> \(summary.headAfter); \(Format.rate(summary.lines, seconds: summary.seconds)) lines (\(String(format: "%.2f", summary.seconds)) s)\(snapshots).")
         }
         for (line, refusal) in summary.refusals {
             lines.append("  line \(line): \(refusal.code.rawValue): \(refusal.message)")
@@ -112,6 +113,7 @@ enum ImportReport {
             ("head_before", String(summary.headBefore)),
             ("head_after", String(summary.headAfter)),
             ("seconds", String(format: "%.3f", summary.seconds)),
+            ("snapshot_seconds", String(format: "%.3f", summary.snapshotSeconds)),
             ("refusals", JSONText.array(refusals)),
         ])
     }

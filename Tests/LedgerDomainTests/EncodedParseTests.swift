@@ -167,4 +167,26 @@ import Testing
         let missing: [UInt8] = Array("not there".utf8)
         #expect(missing.withUnsafeBytes { table.find(scope: 0, $0) } == nil)
     }
+
+    /// Sorting by the first eight bytes as an integer, then the bytes on a tie, is byte order:
+    /// names that share their first eight bytes, proper prefixes, zero bytes, multi-byte
+    /// characters, equal names (kept in their order).
+    @Test func sortingByNameIsByteOrder() {
+        var random = CodecRandom(seed: 0x50_27ED)
+        let pieces = ["", "a", "ab", "abcdefgh", "abcdefghi", "abcdefgh\u{0}", "\u{0}", "é", "e\u{301}", "o-000123", "o-0001234",
+                      "w-1", "w-10", "w-2", "z", "中", "\u{7F}", "\u{80}"]
+        var names: [(name: Name, tag: Int)] = []
+        for tag in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...3, using: &random) { text += random.pick(pieces) }
+            names.append((Name(text), tag))
+        }
+        let expected = names.enumerated().sorted { left, right in
+            let (leftBytes, rightBytes) = (Array(left.element.name.string.utf8), Array(right.element.name.string.utf8))
+            if leftBytes == rightBytes { return left.offset < right.offset }
+            return leftBytes.lexicographicallyPrecedes(rightBytes)
+        }.map(\.element.tag)
+        #expect(names.sortedByName(\.name).map(\.tag) == expected)
+        #expect(names.map(\.name).sortedByBytes().map(\.string) == names.map(\.name).sorted().map(\.string))
+    }
 }
