@@ -272,6 +272,8 @@ extension LedgerWriter {
             let stored = try pending.withRecord(at: earlier) { try LedgerCodec.decode($0).0 }
             return LedgerCodec.sameIdOutcome(event.event(), stored: stored, position: pending.position(ofRecordAt: earlier))
         }
+        // `state` is the caller's local copy (not a class's property), so these calls work on
+        // it in place.
         switch state.decide(event) {
         case .failure(let refusal):
             return .refused(refusal)

@@ -213,30 +213,17 @@ public final class LedgerWriter: @unchecked Sendable {
             let (stored, _) = try LedgerCodec.decode(try log.record(at: existing))
             return LedgerCodec.sameIdOutcome(event.event(), stored: stored, position: existing)
         }
-        switch state.decide(event) {
-        case .failure(let refusal):
-            return .refused(refusal)
-        case .success(let decision):
-            let position = try withPayload(of: event, decision: decision, in: state) { payload in
-                try log.stage(tenant: event.tenant, id: event.id, hash: hash, type: UInt16(event.type.rawValue),
-                              at: event.at.microseconds, actor: event.actor, payload: payload)
-            }
-            state.apply(event, decision)
-            return .appended(position: position)
+        // The payload is the effect, then the fields the parser encoded: two pieces, not joined.
+        let judged = try state.decideAndApply(event, effect: &payloadScratch) { effect in
+            try log.stage(tenant: event.tenant, id: event.id, hash: hash, type: UInt16(event.type.rawValue),
+                          at: event.at.microseconds, actor: event.actor, payload: effect, payloadTail: event.fields)
+        }
+        switch judged {
+        case .failure(let refusal): return .refused(refusal)
+        case .success(let position): return .appended(position: position)
         }
     }
 
-    /// Lends the payload of an accepted event: the effect `decision` fixed (read from `state`,
-    /// the state that decided), then the event's fields, made in `payloadScratch` (no
-    /// allocation once warmed up). Caller holds `lock`.
-    @inline(__always)
-    func withPayload<Result>(of event: EncodedEvent, decision: Decision, in state: DomainState,
-                             _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        payloadScratch.removeAll(keepingCapacity: true)
-        state.encodeEffect(of: decision, type: event.type, into: &payloadScratch)
-        payloadScratch.append(contentsOf: event.fields)
-        return try payloadScratch.withUnsafeBytes { try body($0) }
-    }
 }
 
 /// Errors of the ledger facade (I/O and format errors of the log are ``LogError``).

@@ -162,6 +162,27 @@ extension DomainState {
         }
     }
 
+    /// Decides `event` and, when it is accepted, writes it and applies it, in one access to
+    /// the state: `write` gets the payload's effect part (encoded into `effect`, the caller's
+    /// reused buffer) and records the event; when `write` throws, nothing is applied. Returns
+    /// the refusal, or what `write` returned. (A caller whose state is a class's property
+    /// copied it, arrays and all, for each `decide` and `encodeEffect`: a method that mutates
+    /// works on it in place.)
+    public mutating func decideAndApply<Written>(
+        _ event: EncodedEvent, effect: inout [UInt8], write: (UnsafeRawBufferPointer) throws -> Written
+    ) rethrows -> Result<Written, Refusal> {
+        switch decide(event) {
+        case .failure(let refusal):
+            return .failure(refusal)
+        case .success(let decision):
+            effect.removeAll(keepingCapacity: true)
+            encodeEffect(of: decision, type: event.type, into: &effect)
+            let written = try effect.withUnsafeBytes { try write($0) }
+            apply(event, decision)
+            return .success(written)
+        }
+    }
+
     private func decideSubscription(_ change: SubscriptionChange, status: SubscriptionStatus?) -> Result<Decision, Refusal> {
         guard let status else {
             if change == .created { return .success(.none) }

@@ -255,11 +255,14 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Phase 1 of an append with the key's hash computed ahead by `identityHasher` (it must be
     /// that hash: a wrong one would hide the record from `position`).
+    /// `payloadTail`, when given, is the rest of the payload after `payload` (one payload in the
+    /// record: a caller with it in two pieces need not join them first).
     public func stage(tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, hash: UInt64, type: UInt16, at: Int64,
-                      actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+                      actor: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                      payloadTail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(LogError) -> UInt64 {
         assert(hash == identityHasher.hash(tenant: tenant, id: id), "the hash of tenant+id is the index's")
         let encodedBytes = try RecordCodec.checkLimits(tenant: tenant.count, id: id.count, type: type,
-                                                       actor: actor.count, payload: payload.count)
+                                                       actor: actor.count, payload: payload.count + payloadTail.count)
         state.lock()
         defer { state.unlock() }
         try checkUsable()
@@ -270,7 +273,7 @@ public final class LogWriter: @unchecked Sendable {
         let records = staged
         precondition(records.firstPosition + UInt64(records.count) == position, "staged records are contiguous")
         let bytesBefore = records.bytes.count
-        records.append(tenant: tenant, id: id, type: type, at: at, actor: actor, payload: payload)
+        records.append(tenant: tenant, id: id, type: type, at: at, actor: actor, payload: payload, payloadTail: payloadTail)
         stagedBytes += records.bytes.count - bytesBefore
         index.insert(hash: hash, position: position)
         lastStaged = position
