@@ -18,6 +18,9 @@ public struct MaterializeReport: Sendable {
 }
 
 extension LedgerReader {
+    /// The default of ``bulkLoadEventsMin``.
+    public static let bulkLoadEventsMinDefault: UInt64 = 100_000
+
     /// `DIR/read-models.sqlite`: the read models as ordinary SQLite tables (docs/SQLITE.md).
     public var sqlitePath: String { LedgerLayout(directory: directory).sqlitePath }
 
@@ -56,19 +59,30 @@ extension LedgerReader {
         report.fromPosition = checkpoint.position
         var pending: [RecordedEvent] = []
         pending.reserveCapacity(SQLiteProjection.batchEventsRecommended + 4096)
-        if checkpoint.position < head.position {
+        let from = checkpoint.position
+        let isBulk = head.position - from >= bulkLoadEventsMin
+        // A bulk load commits larger transactions: each rewrites the entity rows its events
+        // touched once, so fewer transactions rewrite them fewer times.
+        let batchEvents = isBulk ? SQLiteProjection.batchEventsRecommended * 10 : SQLiteProjection.batchEventsRecommended
+        func applyTail() throws {
             let names = NameCache()
-            try log.forEach(from: checkpoint.position + 1, through: head.position, batchEnd: { batch in
-                guard pending.count >= SQLiteProjection.batchEventsRecommended || batch.position >= head.position else { return }
+            try log.forEach(from: from + 1, through: head.position, batchEnd: { batch in
+                guard pending.count >= batchEvents || batch.position >= head.position else { return }
                 precondition(pending.last?.position == batch.position, "a projection batch ends where a log batch ends")
                 try projection.apply(pending, chainHash: batch.chainHash)
                 report.eventsApplied += pending.count
                 pending.removeAll(keepingCapacity: true)
-                progress?(batch.position - checkpoint.position, head.position - checkpoint.position)
+                progress?(batch.position - from, head.position - from)
             }) { view in
                 let (event, effect) = try LedgerCodec.decode(view, names: names)
                 pending.append(RecordedEvent(position: view.position, event: event, effect: effect))
             }
+        }
+        if isBulk {
+            // Many events at once: the secondary indexes are built after them, not row by row.
+            try projection.withSecondaryIndexesDropped { try applyTail() }
+        } else if from < head.position {
+            try applyTail()
         }
         precondition(pending.isEmpty, "every read event was applied")
         report.toPosition = try projection.checkpoint().position

@@ -28,6 +28,10 @@ public final class LedgerReader {
     /// The default of ``twoThreadFoldMinimumEvents``: below it, starting a thread and merging
     /// cost more than the second core saves.
     public static let defaultTwoThreadFoldMinimumEvents: UInt64 = 65_536
+    /// ``materialize(rebuild:progress:)`` applies at least this many events at once without the
+    /// SQLite tables' secondary indexes, building them afterwards; fewer keep them up to date
+    /// row by row. The tables come out the same either way.
+    public var bulkLoadEventsMin: UInt64 = LedgerReader.bulkLoadEventsMinDefault
 
     public init(directory: String) throws {
         let layout = LedgerLayout(directory: directory)

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import LedgerDomain
 
@@ -80,10 +81,41 @@ public final class SQLiteProjection {
             try database.inTransaction(.immediate) {
                 if try !database.tableExists("projection_checkpoint") {
                     try Self.createTables(database)
+                } else if let row = try? SQLiteCheckpointRow.read(database), row.formatVersion == SQLiteSchema.formatVersion {
+                    // Restores the indexes a bulk load dropped, if it was cut short.
+                    try Self.createIndexes(database)
                 }
                 return .commit
             }
         }
+    }
+
+    /// Runs `body` (which applies many events: a rebuild, a first projection of a large log)
+    /// without the secondary indexes, then builds them: SQLite builds an index over existing
+    /// rows by sorting them, many times faster than keeping it up to date row by row. The
+    /// rows and checkpoints `body` commits are what they would be with the indexes; a reader
+    /// meanwhile sees the tables without them (slower queries, the same answers). If `body`
+    /// throws, or the process stops before the indexes are built, the next open builds them.
+    public func withSecondaryIndexesDropped<Result>(_ body: () throws -> Result) throws -> Result {
+        try database.writeWithoutTransaction { database in
+            try database.inTransaction(.immediate) {
+                for name in SQLiteSchema.indexNames { try database.execute(sql: "DROP INDEX IF EXISTS \(name)") }
+                return .commit
+            }
+        }
+        let result = try body()
+        try database.writeWithoutTransaction { database in
+            // "PRAGMA threads = N ... sets an upper bound on the number of auxiliary threads
+            // that a prepared statement is allowed to launch to assist with a query": CREATE
+            // INDEX sorts with them.
+            try database.execute(sql: "PRAGMA threads = 2")
+            try database.inTransaction(.immediate) {
+                try Self.createIndexes(database)
+                return .commit
+            }
+            try database.execute(sql: "PRAGMA threads = 0")
+        }
+        return result
     }
 
     /// The position and chain hash (32 bytes) of the last event applied (0 and nil when none).
@@ -174,11 +206,17 @@ public final class SQLiteProjection {
 
     private static func createTables(_ database: Database) throws {
         try database.execute(sql: SQLiteSchema.creation)
+        try createIndexes(database)
         let insert = try SQLiteRowStatement(
             database, sql: "INSERT INTO projection_checkpoint (name, position, chain_hash, format_version) VALUES (?1, 0, NULL, ?2)")
         try insert.bind(SQLiteSchema.checkpointName, at: 1)
         try insert.bind(SQLiteSchema.formatVersion, at: 2)
         try insert.execute()
+    }
+
+    /// Creates the secondary indexes that are missing.
+    private static func createIndexes(_ database: Database) throws {
+        for statement in SQLiteSchema.indexes { try database.execute(sql: statement) }
     }
 
     /// The checkpoint row, once its format version is this module's.

@@ -94,7 +94,6 @@ enum SQLiteSchema {
             type TEXT NOT NULL,
             details TEXT NOT NULL
         ) STRICT;
-        CREATE INDEX order_history_by_order ON order_history (tenant, order_id);
 
         CREATE TABLE invitations (
             tenant TEXT NOT NULL,
@@ -107,8 +106,6 @@ enum SQLiteSchema {
             user TEXT,
             PRIMARY KEY (tenant, invitation)
         ) STRICT, WITHOUT ROWID;
-        CREATE INDEX invitations_pending_by_expiry ON invitations (tenant, expires_at_microseconds)
-            WHERE status = 'pending';
 
         CREATE TABLE users (
             tenant TEXT NOT NULL,
@@ -134,7 +131,6 @@ enum SQLiteSchema {
             plan TEXT NOT NULL,
             mrr_cents INTEGER NOT NULL
         ) STRICT;
-        CREATE INDEX subscription_changes_by_tenant ON subscription_changes (tenant);
 
         CREATE TABLE audit_log (
             position INTEGER NOT NULL PRIMARY KEY,
@@ -146,11 +142,6 @@ enum SQLiteSchema {
             target TEXT NOT NULL,
             risk TEXT
         ) STRICT;
-        CREATE INDEX audit_log_by_actor ON audit_log (tenant, actor);
-        CREATE INDEX audit_log_by_type ON audit_log (tenant, type);
-        CREATE INDEX audit_log_by_target ON audit_log (tenant, target);
-        CREATE INDEX audit_log_by_at ON audit_log (tenant, at_microseconds);
-        CREATE INDEX audit_log_by_risk ON audit_log (tenant, risk) WHERE risk IS NOT NULL;
 
         CREATE TABLE journal_accounts (
             tenant TEXT NOT NULL,
@@ -169,9 +160,27 @@ enum SQLiteSchema {
             credit TEXT NOT NULL,
             amount_cents INTEGER NOT NULL
         ) STRICT;
-        CREATE INDEX journal_transfers_by_debit ON journal_transfers (tenant, debit);
-        CREATE INDEX journal_transfers_by_credit ON journal_transfers (tenant, credit);
         """
+
+    /// The secondary indexes (the tables' own keys aside), each created only if missing: the
+    /// tables' creation runs them, and so does every open, which so restores any that a bulk
+    /// load dropped before it was cut short.
+    static let indexes: [String] = [
+        "CREATE INDEX IF NOT EXISTS order_history_by_order ON order_history (tenant, order_id);",
+        "CREATE INDEX IF NOT EXISTS invitations_pending_by_expiry ON invitations (tenant, expires_at_microseconds) WHERE status = 'pending';",
+        "CREATE INDEX IF NOT EXISTS subscription_changes_by_tenant ON subscription_changes (tenant);",
+        "CREATE INDEX IF NOT EXISTS audit_log_by_actor ON audit_log (tenant, actor);",
+        "CREATE INDEX IF NOT EXISTS audit_log_by_type ON audit_log (tenant, type);",
+        "CREATE INDEX IF NOT EXISTS audit_log_by_target ON audit_log (tenant, target);",
+        "CREATE INDEX IF NOT EXISTS audit_log_by_at ON audit_log (tenant, at_microseconds);",
+        "CREATE INDEX IF NOT EXISTS audit_log_by_risk ON audit_log (tenant, risk) WHERE risk IS NOT NULL;",
+        "CREATE INDEX IF NOT EXISTS journal_transfers_by_debit ON journal_transfers (tenant, debit);",
+        "CREATE INDEX IF NOT EXISTS journal_transfers_by_credit ON journal_transfers (tenant, credit);",
+    ]
+
+    /// The names of `indexes`, for dropping them before a bulk load.
+    static let indexNames = ["order_history_by_order", "invitations_pending_by_expiry", "subscription_changes_by_tenant", "audit_log_by_actor", "audit_log_by_type", "audit_log_by_target", "audit_log_by_at", "audit_log_by_risk", "journal_transfers_by_debit", "journal_transfers_by_credit"]
+
 
     /// Drops every table of `tableNames` (their indexes go with them).
     static var dropping: String {

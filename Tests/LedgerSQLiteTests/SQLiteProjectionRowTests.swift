@@ -145,4 +145,32 @@ import Testing
             #expect(plan.contains(index), "\(query): \(plan)")
         }
     }
+
+    /// A bulk load runs without the secondary indexes and builds them after; one cut short
+    /// (its body threw, or the process stopped) leaves them to the next open, which builds them.
+    @Test func secondaryIndexesDroppedForABulkLoadComeBackAfterItOrAtTheNextOpen() throws {
+        let directory = SQLiteTestSupport.temporaryDirectory("bulk-indexes")
+        defer { SQLiteTestSupport.cleanUp(directory) }
+        let path = directory + "/read-models.sqlite"
+        func indexCount() throws -> Int {
+            try DatabaseQueue(path: path).read { database in
+                try Int.fetchOne(database, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'") ?? -1
+            }
+        }
+        let projection = try SQLiteProjection(path: path)
+        #expect(try indexCount() == 10)
+        let events = SQLiteRandomHistory.make(seed: 3, offeredCount: 300)
+        try projection.withSecondaryIndexesDropped {
+            #expect(try indexCount() == 0)
+            try projection.apply(events, chainHash: SQLiteTestSupport.chainHash(after: events.last!.position))
+        }
+        #expect(try indexCount() == 10)
+        #expect(try projection.contents() == SQLiteProjection.expectedContents(SQLiteTestSupport.models(events)))
+
+        struct CutShort: Error {}
+        #expect(throws: CutShort.self) { try projection.withSecondaryIndexesDropped { throw CutShort() } }
+        #expect(try indexCount() == 0)
+        _ = try SQLiteProjection(path: path)
+        #expect(try indexCount() == 10)
+    }
 }

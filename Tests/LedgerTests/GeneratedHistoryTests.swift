@@ -128,4 +128,25 @@ import LedgerSQLite
         #expect(report.rebuiltBecause?.contains("does not match the log's chain hash") == true)
         #expect(try SQLiteProjection(path: readerB.sqlitePath).contents() == SQLiteProjection.expectedContents(try readerB.readModels()))
     }
+
+    /// A bulk load (secondary indexes built after the rows, larger transactions) makes the
+    /// same tables as keeping them up to date batch by batch, and both are the read models.
+    @Test func aBulkLoadMakesTheSameTablesAsBatchByBatch() throws {
+        let parent = TestSupport.temporaryDirectory()
+        defer { TestSupport.cleanUp(parent) }
+        let (path, writer) = try TestSupport.newLedger(in: parent)
+        let (bytes, _) = Self.history(events: 30_000, seed: 61, invalidRate: 0.05)
+        _ = try bytes.withUnsafeBytes { try writer.importLines($0, mode: .skipRefused) }
+        writer.close()
+        let reader = try LedgerReader(directory: path)
+        reader.bulkLoadEventsMin = .max
+        _ = try reader.materialize(rebuild: true)
+        let batchByBatch = try SQLiteProjection(path: reader.sqlitePath).contents()
+        reader.bulkLoadEventsMin = 1
+        let report = try reader.materialize(rebuild: true)
+        #expect(report.eventsApplied > 20_000)
+        let bulk = try SQLiteProjection(path: reader.sqlitePath).contents()
+        #expect(bulk == batchByBatch)
+        #expect(bulk == SQLiteProjection.expectedContents(try reader.readModels()))
+    }
 }

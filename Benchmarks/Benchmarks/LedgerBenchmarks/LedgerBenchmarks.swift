@@ -163,6 +163,30 @@ func registerLedgerBenchmarks() {
         _ = Fixtures.replayLedger
     }
 
+    // The read models as SQLite tables (docs/SQLITE.md), built from the whole 1M-event log
+    // as `ledger project --rebuild` builds them: a bulk load (secondary indexes built after
+    // the rows). The ledger is a directory of its own whose log is the replay ledger's.
+    Benchmark(
+        "SQLite materialisation: the read models' tables from the 1M-event log (rebuild)",
+        configuration: .init(
+            metrics: [.wallClock, .throughput, .mallocCountTotal],
+            warmupIterations: 0, scalingFactor: .mega, maxDuration: .seconds(90), maxIterations: 3)
+    ) { benchmark in
+        let directory = BenchmarkDirectories.fresh("materialise")
+        defer { BenchmarkDirectories.remove(directory) }
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try manager.copyItem(atPath: Fixtures.replayLedger + "/LEDGER", toPath: directory + "/LEDGER")
+        try manager.createSymbolicLink(atPath: directory + "/log", withDestinationPath: Fixtures.replayLedger + "/log")
+        let reader = try LedgerReader(directory: directory)
+        benchmark.startMeasurement()
+        let report = try reader.materialize(rebuild: true)
+        benchmark.stopMeasurement()
+        precondition(report.eventsApplied == BenchmarkSizes.replayEvents, "the projection must apply every event")
+    } setup: {
+        _ = Fixtures.replayLedger
+    }
+
     Benchmark(
         "Append batches of 1000 events (durable, one sync each)",
         configuration: .init(
