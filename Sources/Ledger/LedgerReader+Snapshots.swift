@@ -253,26 +253,17 @@ extension LedgerReader {
             ranges = [1...max(through, 1)]
         }
         let headPosition = try log.head().position
+        var events: UInt64 = 0
+        defer { report.eventsRead = events }
         for range in ranges {
             // Long ranges read ahead: zstd on a second thread while this one decodes and folds.
             let readingAhead = min(range.upperBound, headPosition) >= range.lowerBound
                 && min(range.upperBound, headPosition) - range.lowerBound + 1 >= twoThreadFoldMinimumEvents
             try log.forEach(from: range.lowerBound, through: range.upperBound, readingAhead: readingAhead) { view in
-                report.eventsRead += 1
-                guard let money = try EventBinaryCodec.decodeMoney(type: view.type, payload: view.payload) else { return }
-                guard asOf.includes(position: view.position, at: Timestamp(microseconds: view.at)) else { return }
-                let movement: BalanceMovement
-                switch money.kind {
-                case .approval: movement = .approval(feeCents: money.amountCents)
-                case .completion: movement = .completion(feeCents: money.amountCents)
-                case .bonus: movement = .bonus(amountCents: money.amountCents)
-                case .fine: movement = .fine(amountCents: money.amountCents)
-                case .payout: movement = .payout(amountCents: money.amountCents)
-                case .invoice: movement = .fixedPay(amountCents: money.amountCents)
-                }
-                fold.apply(movement, tenant: view.tenant, worker: money.worker)
+                events += 1
+                try fold.fold(type: view.type, payload: view.payload, tenant: view.tenant, position: view.position, at: view.at)
             }
         }
-        return (fold, report.eventsRead)
+        return (fold, events)
     }
 }

@@ -55,10 +55,34 @@ public struct BalanceFold: Sendable {
     /// Applies one money movement of a worker whose tenant and id are given as UTF-8 bytes, as
     /// a replay that decodes only the money fields of a log record has them: no `String` is
     /// built unless the worker is new. A zero amount moves no money and creates no balance.
+    @inline(__always)
     public mutating func apply(_ movement: BalanceMovement, tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer) {
         guard movement.amountCents != 0 else { return }
         if let scope, !scope.includes(tenant: tenant, worker: worker) { return }
         table.apply(movement, tenant: tenant, worker: worker)
+    }
+
+    /// Folds one log record given by its fields (type code, payload, tenant, position and
+    /// business time in microseconds), as a replay reads them: the money fields are read from
+    /// the payload (`EventBinaryCodec.decodeMoney`, which checks them), and only a money event
+    /// the as-of filter includes touches a balance. One call per record, so that a replay
+    /// crosses into this module once per record rather than once per step.
+    @inline(__always)
+    public mutating func fold(type: UInt16, payload: UnsafeRawBufferPointer, tenant: UnsafeRawBufferPointer,
+                              position: UInt64, at: Int64) throws(PayloadError) {
+        lastPosition = position
+        guard let money = try EventBinaryCodec.decodeMoney(type: type, payload: payload) else { return }
+        guard asOf.includes(position: position, at: Timestamp(microseconds: at)) else { return }
+        let movement: BalanceMovement
+        switch money.kind {
+        case .approval: movement = .approval(feeCents: money.amountCents)
+        case .completion: movement = .completion(feeCents: money.amountCents)
+        case .bonus: movement = .bonus(amountCents: money.amountCents)
+        case .fine: movement = .fine(amountCents: money.amountCents)
+        case .payout: movement = .payout(amountCents: money.amountCents)
+        case .invoice: movement = .fixedPay(amountCents: money.amountCents)
+        }
+        apply(movement, tenant: tenant, worker: money.worker)
     }
 
     /// The balance of `worker` of `tenant`, or nil when no non-zero amount moved for them.
@@ -66,12 +90,12 @@ public struct BalanceFold: Sendable {
         let index = tenant.withUTF8Bytes { tenantBytes in
             worker.withUTF8Bytes { workerBytes in table.index(tenant: tenantBytes, worker: workerBytes) }
         }
-        return index.map { table.balances[$0] }
+        return index.map { table.balance(at: $0) }
     }
 
     /// Every balance of `tenant`, sorted by worker id.
     public func balances(tenant: Name) -> [WorkerBalance] {
-        zip(table.tenants, table.balances).filter { $0.0 == tenant }.map(\.1).sorted { $0.worker < $1.worker }
+        table.tenants.indices.filter { table.tenants[$0] == tenant }.map { table.balance(at: $0) }.sorted { $0.worker < $1.worker }
     }
 
     /// The tenants with at least one balance, sorted.

@@ -20,8 +20,14 @@ struct PayloadReader {
     }
 
     /// A LEB128 varint in its shortest form.
+    @inline(__always)
     mutating func readVarint(_ field: StaticString) throws(PayloadError) -> UInt64 {
         let start = offset
+        // One byte: most lengths and small numbers.
+        if offset < bytes.count, bytes[offset] < 0x80 {
+            offset += 1
+            return UInt64(bytes[start])
+        }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -45,6 +51,7 @@ struct PayloadReader {
     }
 
     /// An amount or count in `minimum...10^12`.
+    @inline(__always)
     mutating func readInteger(_ field: StaticString, minimum: Int64) throws(PayloadError) -> Int64 {
         let start = offset
         let value = try readVarint(field)
@@ -55,6 +62,7 @@ struct PayloadReader {
     }
 
     /// Length-prefixed bytes, unchecked.
+    @inline(__always)
     mutating func readBytes(_ field: StaticString) throws(PayloadError) -> UnsafeRawBufferPointer {
         let start = offset
         let count = try readVarint(field)
@@ -66,6 +74,7 @@ struct PayloadReader {
         return slice
     }
 
+    @inline(__always)
     mutating func readNonEmptyBytes(_ field: StaticString) throws(PayloadError) -> UnsafeRawBufferPointer {
         let start = offset
         let slice = try readBytes(field)

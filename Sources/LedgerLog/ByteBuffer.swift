@@ -123,6 +123,15 @@ enum Varint {
     /// `end`, is longer than 10 bytes, overflows 64 bits, or is not minimal.
     @inline(__always)
     static func read(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int) -> UInt64? {
+        // Most varints of a record (lengths, types) are one byte. (Reading longer ones as one
+        // word, branch-free, made a balances replay slower: measured, 2026-12-05.)
+        if offset < end {
+            let first = base.load(fromByteOffset: offset, as: UInt8.self)
+            if first < 0x80 {
+                offset += 1
+                return UInt64(first)
+            }
+        }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         var index = offset

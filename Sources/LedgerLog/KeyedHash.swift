@@ -31,6 +31,14 @@ public struct KeyedHash: Sendable {
         return Int(truncatingIfNeeded: Self.mix(state ^ Self.constant1, secret.1 ^ Self.constant0))
     }
 
+    /// The hash of a key that a table has packed into two words and a tag (its length, a
+    /// scope number): keyed like the byte hashes, with no loop over bytes. A table that packs
+    /// only part of its keys this way mixes the rest in with `hash(_:seed:)`.
+    @inlinable @inline(__always)
+    public func hash(words first: UInt64, _ second: UInt64, tag: UInt64) -> UInt64 {
+        Self.mix(first ^ secret.0, second ^ secret.1) ^ Self.mix(tag ^ secret.1, secret.0 ^ Self.constant1)
+    }
+
     @inlinable @inline(__always)
     func absorb(_ state: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var state = state
@@ -42,12 +50,22 @@ public struct KeyedHash: Sendable {
             offset += 8
         }
         if offset < count {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < count {
-                tail |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
+            // The last 1...7 bytes as a zero-padded little-endian word, from loads that stay
+            // inside the bytes: the last 8 (or 4) bytes shifted down past the ones already
+            // taken, rather than a byte at a time.
+            let rest = count - offset
+            let tail: UInt64
+            if count >= 8 {
+                let last = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+                tail = last >> UInt64(8 * (8 - rest))
+            } else if count >= 4 {
+                let low = UInt64(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
+                let last = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+                tail = low | (last >> UInt64(8 * (8 - count))) << 32
+            } else {
+                var word: UInt64 = 0
+                for index in 0..<count { word |= UInt64(bytes[index]) << UInt64(8 * index) }
+                tail = word
             }
             state = Self.mix(tail ^ secret.0, state ^ Self.constant1)
         }

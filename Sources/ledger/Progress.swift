@@ -94,10 +94,13 @@ enum Format {
             }
         }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
+            var text = cells.enumerated().map { index, cell in
                 let padding = String(repeating: " ", count: max(0, widths[index] - cell.count))
                 return rightAligned.contains(index) ? padding + cell : cell + padding
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ")
+            // No trailing blanks (a regular expression here took 40 ms of a 15,000-row table).
+            while let last = text.last, last.isWhitespace { text.removeLast() }
+            return text
         }
         var output = line(header) + "\n"
         output += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"

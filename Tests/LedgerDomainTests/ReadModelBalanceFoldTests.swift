@@ -1,4 +1,4 @@
-import LedgerDomain
+@testable import LedgerDomain
 import Testing
 
 @Suite struct ReadModelBalanceFoldTests {
@@ -47,6 +47,24 @@ import Testing
             #expect(fold.balance(tenant: tenant, worker: worker)?.availableCents == cents, "\(tenant)/\(worker)")
         }
         #expect(fold.balance(tenant: "t", worker: "zzz") == nil)
+    }
+
+    /// A worker id's first 16 bytes, as the table packs them from overlapping loads, are those
+    /// bytes zero-padded (little-endian), for every length, and nothing around the id is read.
+    @Test func keyWordsAreTheZeroPaddedFirstSixteenBytes() {
+        for count in 0...24 {
+            for padding: UInt8 in [0x00, 0xA5, 0xFF] {
+                let id = (0..<count).map { UInt8(truncatingIfNeeded: 0x31 &+ $0 &* 7) }
+                let framed = [UInt8](repeating: padding, count: 8) + id + [UInt8](repeating: padding, count: 8)
+                let words = framed.withUnsafeBytes { all in BalanceTable.Key.words(UnsafeRawBufferPointer(rebasing: all[8..<(8 + count)])) }
+                var expected: (UInt64, UInt64) = (0, 0)
+                for (index, byte) in id.prefix(16).enumerated() {
+                    if index < 8 { expected.0 |= UInt64(byte) << UInt64(8 * index) }
+                    else { expected.1 |= UInt64(byte) << UInt64(8 * (index - 8)) }
+                }
+                #expect(words == expected, "\(count) bytes, padding \(padding)")
+            }
+        }
     }
 
     @Test func zeroAmountsCreateNoBalance() {

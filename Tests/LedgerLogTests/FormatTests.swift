@@ -34,6 +34,39 @@ import Testing
         #expect(Varint.read(UnsafeRawPointer(buffer.base), &short, end: buffer.count - 1) == nil, "truncated")
     }
 
+    /// The hash reads a key's last 1...7 bytes with overlapping word loads; it must equal the
+    /// definition (those bytes as a zero-padded little-endian word, one at a time) for every
+    /// length, and read nothing outside the key (the key sits between bytes that change).
+    @Test func keyedHashTailEqualsItsByteAtATimeDefinition() {
+        let hasher = KeyedHash()
+        func reference(_ bytes: [UInt8], seed: UInt64) -> Int {
+            var state = hasher.secret.1 ^ seed ^ KeyedHash.mix(UInt64(bytes.count) ^ hasher.secret.0, KeyedHash.constant1)
+            var offset = 0
+            while offset + 8 <= bytes.count {
+                var word: UInt64 = 0
+                for index in 0..<8 { word |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
+                state = KeyedHash.mix(word ^ hasher.secret.0, state ^ KeyedHash.constant1)
+                offset += 8
+            }
+            if offset < bytes.count {
+                var tail: UInt64 = 0
+                for index in offset..<bytes.count { tail |= UInt64(bytes[index]) << UInt64(8 * (index - offset)) }
+                state = KeyedHash.mix(tail ^ hasher.secret.0, state ^ KeyedHash.constant1)
+            }
+            return Int(truncatingIfNeeded: KeyedHash.mix(state ^ KeyedHash.constant1, hasher.secret.1 ^ KeyedHash.constant0))
+        }
+        var generator = SeededGenerator(seed: 7)
+        for count in 0...40 {
+            for round in 0..<20 {
+                let key = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+                let padding = UInt8(truncatingIfNeeded: round * 37)
+                let framed = [UInt8](repeating: padding, count: 9) + key + [UInt8](repeating: padding, count: 9)
+                let hash = framed.withUnsafeBytes { all in hasher.hash(UnsafeRawBufferPointer(rebasing: all[9..<(9 + count)]), seed: 5) }
+                #expect(hash == reference(key, seed: 5), "\(count) bytes: \(key)")
+            }
+        }
+    }
+
     @Test func varintRejectsOverlongAndOverflowingEncodings() {
         for bytes: [UInt8] in [[0x80, 0x00], [0xFF, 0x80, 0x00], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02],
                                [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]] {
