@@ -296,6 +296,7 @@ public enum EventBinaryCodec {
     ///     balances.apply(movement.kind, worker: movement.worker, amount: movement.amountCents)
     /// }
     /// ```
+    @inline(__always)
     public static func decodeMoney(type: UInt16, payload: UnsafeRawBufferPointer) throws(PayloadError) -> MoneyMovement? {
         var reader = PayloadReader(bytes: payload, type: type)
         switch type {

@@ -34,6 +34,7 @@ public final class PendingSealer: @unchecked Sendable {
 
     private let records: StagedRecords
     private let level: Int32
+    private let compressesLiterals: Bool
     private var batches: [Batch] = []
     /// How many batches the parts are cut into.
     var batchCount: Int { batches.count }
@@ -59,6 +60,7 @@ public final class PendingSealer: @unchecked Sendable {
     public init(pending: PendingRecords, parts: [Range<Int>], options: LogOptions) throws(LogError) {
         records = pending.records
         level = options.compressionLevel
+        compressesLiterals = options.compressesLiterals
         var ends: [Int] = []
         var offset = 0
         for part in parts {
@@ -74,7 +76,7 @@ public final class PendingSealer: @unchecked Sendable {
         frameMemoryBytes = max(offset, 1)
         frameMemory = UnsafeMutableRawPointer.allocate(byteCount: frameMemoryBytes, alignment: 16)
         isDone = Array(repeating: false, count: batches.count)
-        callerCompressor = try ZstdCompressor(level: options.compressionLevel)
+        callerCompressor = try ZstdCompressor(level: options.compressionLevel, compressesLiterals: options.compressesLiterals)
     }
 
     deinit { frameMemory.deallocate() }
@@ -85,7 +87,7 @@ public final class PendingSealer: @unchecked Sendable {
     public func help() {
         let compressor: ZstdCompressor
         do throws(LogError) {
-            compressor = try ZstdCompressor(level: level)
+            compressor = try ZstdCompressor(level: level, compressesLiterals: compressesLiterals)
         } catch {
             lock.lock()
             failure = failure ?? error

@@ -9,7 +9,10 @@ final class ZstdCompressor {
 
     private let context: OpaquePointer
 
-    init(level: Int32) throws(LogError) {
+    /// A context compressing at `level`; with `compressesLiterals` false, literals are
+    /// stored raw (where the library supports choosing: zstd 1.5 does), which decompresses
+    /// faster for a larger frame (docs/FORMAT.md, "Measurements behind the defaults").
+    init(level: Int32, compressesLiterals: Bool = true) throws(LogError) {
         guard let context = ZSTD_createCCtx() else { throw .compression(reason: "ZSTD_createCCtx returned NULL") }
         self.context = context
         try check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level), "set compression level")
@@ -19,6 +22,11 @@ final class ZstdCompressor {
         // "Content size will be written into frame header _whenever known_ (default:1)":
         // ZSTD_compress2 knows it, so every frame states its decompressed size.
         try check(ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1), "enable content size")
+        if !compressesLiterals {
+            // An error here means a zstd without the parameter: literals are then compressed,
+            // the frames as valid as ever.
+            _ = ledger_zstd_disable_literal_compression(context)
+        }
     }
 
     deinit { ZSTD_freeCCtx(context) }

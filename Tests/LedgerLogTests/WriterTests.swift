@@ -29,6 +29,35 @@ import Testing
         #expect(report.statistics.batchCount == 5 * 3)
     }
 
+    /// Raw literals (the default) and Huffman-coded ones are the writer's choice: the same
+    /// records, the same chain hash, both verify; the raw frames are the larger ones, and a
+    /// ledger may hold both kinds (a writer reopened with the other option appends to it).
+    @Test func literalCompressionChangesOnlyTheFrames() throws {
+        var heads: [LogHead] = []
+        var bytes: [UInt64] = []
+        for compressesLiterals in [false, true] {
+            let directory = TemporaryDirectory("literals")
+            defer { directory.remove() }
+            var options = fastOptions(batchRecordsMax: 64)
+            options.compressesLiterals = compressesLiterals
+            let writer = try openWriter(directory: directory.path, options: options, create: true)
+            try appendSamples(writer, flushes: 4, recordsPerFlush: 200)
+            writer.close()
+            options.compressesLiterals = !compressesLiterals
+            let other = try openWriter(directory: directory.path, options: options)
+            try appendSamples(other, flushes: 1, recordsPerFlush: 100)
+            other.close()
+            #expect(try checkSamples(directory.path) == 900)
+            let report = try LogReader(directory: directory.path).verify()
+            #expect(report.isValid, "\(report)")
+            heads.append(report.head)
+            bytes.append(report.statistics.bytesOnDisk)
+        }
+        #expect(heads[0] == heads[1])
+        #expect(bytes[0] > bytes[1], "raw literals \(bytes[0]) bytes, Huffman-coded \(bytes[1])")
+        #expect(LogOptions().compressesLiterals == false)
+    }
+
     /// tenant+id finds durable and staged records, byte for byte, and holds across a
     /// restart (the index is rebuilt from the log); staged records never made durable
     /// are gone after the restart.
