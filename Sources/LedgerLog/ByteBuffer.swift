@@ -92,6 +92,7 @@ final class ByteBuffer {
 
 /// Unsigned LEB128 varints: 7 bits per byte, least significant group first, the high
 /// bit set on every byte but the last.
+@usableFromInline
 enum Varint {
     /// Most bytes of a 64-bit varint.
     static let bytesMax = 10
@@ -121,7 +122,7 @@ enum Varint {
 
     /// Reads a varint at `offset`, moving `offset` past it; `nil` when it runs past
     /// `end`, is longer than 10 bytes, overflows 64 bits, or is not minimal.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func read(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int) -> UInt64? {
         // Most varints of a record (lengths, types) are one byte. (Reading longer ones as one
         // word, branch-free, made a balances replay slower: measured, 2026-12-05.)

@@ -98,6 +98,30 @@ public final class LogReader {
         try ring.consume(with: scanner.decoder, body)
     }
 
+    /// The batches holding positions in `from...through`, in order, each decompressed and
+    /// checked as `forEach` checks them, for a caller that walks the records itself with
+    /// `BatchRecords.forEach` (inlined into its loop); with `readingAhead`, read and
+    /// decompressed on a second thread as `forEach(from:through:readingAhead:_:)` does. The
+    /// same records, order and errors as `forEach`.
+    public func forEachBatch(from: UInt64 = 1, through: UInt64 = .max, readingAhead: Bool,
+                             _ body: (BatchRecords) throws -> Void) throws {
+        guard through >= max(from, 1) else { return }
+        let segments = try LedgerDirectory.segments(in: directory)
+        if readingAhead {
+            let ring = ReadAheadRing(segments: segments, from: max(from, 1), through: through)
+            ring.start()
+            try ring.consumeBatches(body)
+            return
+        }
+        _ = try scanner.scan(segments: segments, from: max(from, 1), through: through, depth: .records,
+                             checkChain: false, checkFrameChecksums: false, decodingRecords: false,
+                             onBatch: { segmentIndex, offset, metadata, content in
+                                 guard let content else { return }
+                                 try body(BatchRecords(content: content, metadata: metadata,
+                                                       file: segments[segmentIndex].path, offset: offset))
+                             })
+    }
+
     /// Like `forEach(from:through:_:)`, and after the records of each batch read, calls
     /// `batchEnd` with that batch's head: its last position and the chain hash stored for it
     /// (the hash chain's value at that position). Batches end where a writer's flush ended,

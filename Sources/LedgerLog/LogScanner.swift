@@ -259,6 +259,12 @@ final class BatchDecoder {
     /// `from...through` to `body`.
     func decodeRecords(_ content: UnsafeRawBufferPointer, metadata: BatchMetadata, file: String, offset: UInt64,
                        from: UInt64, through: UInt64, _ body: (RecordView) throws -> Void) throws {
+        try Self.decodeRecords(content, metadata: metadata, file: file, offset: offset, from: from, through: through, body)
+    }
+
+    /// `decodeRecords(_:metadata:file:offset:from:through:_:)`, which uses no state of the decoder.
+    static func decodeRecords(_ content: UnsafeRawBufferPointer, metadata: BatchMetadata, file: String, offset: UInt64,
+                              from: UInt64, through: UInt64, _ body: (RecordView) throws -> Void) throws {
         let base = content.baseAddress!
         let end = content.count
         var cursor = BatchHeader.byteCount

@@ -97,6 +97,15 @@ final class ReadAheadRing: @unchecked Sendable {
     /// every batch before it, as a one-thread scan does). Stops the reading thread and waits
     /// for it before returning or throwing, whatever `body` throws.
     func consume(with decoder: BatchDecoder, _ body: (RecordView) throws -> Void) throws {
+        try consumeBatches { batch in
+            try decoder.decodeRecords(UnsafeRawBufferPointer(start: batch.base, count: batch.count), metadata: batch.metadata,
+                                      file: batch.file, offset: batch.offset, from: from, through: through, body)
+        }
+    }
+
+    /// The calling thread: passes each batch read ahead to `body`, in order (its bytes valid
+    /// during the call); then throws what the reading thread met, as `consume` does.
+    func consumeBatches(_ body: (BatchRecords) throws -> Void) throws {
         defer {
             lock.lock()
             stopped = true
@@ -116,8 +125,7 @@ final class ReadAheadRing: @unchecked Sendable {
             let slot = consumed % Self.slotCount
             lock.unlock()
             let batch = batches[slot]!
-            try decoder.decodeRecords(buffers[slot].bytes, metadata: batch.metadata, file: batch.file, offset: batch.offset,
-                                      from: from, through: through, body)
+            try body(BatchRecords(content: buffers[slot].bytes, metadata: batch.metadata, file: batch.file, offset: batch.offset))
             lock.lock()
             consumed += 1
             lock.broadcast()

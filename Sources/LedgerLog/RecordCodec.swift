@@ -11,6 +11,7 @@
 ///     varint zigzag(at - previous at)   (wrapping 64-bit difference)
 ///     varint actor length,  actor bytes
 ///     varint payload length, payload bytes
+@usableFromInline
 enum RecordCodec {
     /// Encoded size of a record with these field sizes (at most: the time difference
     /// is counted at its largest).
@@ -37,7 +38,7 @@ enum RecordCodec {
     @inline(__always)
     static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func unzigzag(_ value: UInt64) -> Int64 { Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1) }
 
     /// Appends the record's encoding to `buffer`; limits must have been checked.
@@ -61,7 +62,7 @@ enum RecordCodec {
     /// Decodes the record at `offset` (moved past it) of the bytes `base[0..<end]`;
     /// `previousAt` is the previous record's time and becomes this one's. Returns nil
     /// with `problem` set when the framing does not check out.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func decode(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int, position: UInt64, previousAt: inout Int64,
                        problem: inout String?) -> RecordView? {
         var cursor = offset
@@ -86,8 +87,8 @@ enum RecordCodec {
                           type: UInt16(truncatingIfNeeded: type), at: at)
     }
 
-    @inline(__always)
-    private static func field(_ base: UnsafeRawPointer, _ cursor: inout Int, end: Int, limit: Int, name: StaticString,
+    @inlinable @inline(__always)
+    static func field(_ base: UnsafeRawPointer, _ cursor: inout Int, end: Int, limit: Int, name: StaticString,
                               problem: inout String?) -> UnsafeRawBufferPointer? {
         guard let length = Varint.read(base, &cursor, end: end) else {
             problem = "bad \(name) length varint"

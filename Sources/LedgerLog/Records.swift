@@ -67,6 +67,18 @@ public struct RecordView {
     /// Microseconds since 1970-01-01T00:00:00Z (UTC).
     public let at: Int64
 
+    @inlinable
+    init(position: UInt64, tenant: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, actor: UnsafeRawBufferPointer,
+         payload: UnsafeRawBufferPointer, type: UInt16, at: Int64) {
+        self.position = position
+        self.tenant = tenant
+        self.id = id
+        self.actor = actor
+        self.payload = payload
+        self.type = type
+        self.at = at
+    }
+
     /// Copies the record out of the borrowed buffers.
     public func materialize() -> LogRecord {
         LogRecord(position: position, tenant: Array(tenant), id: Array(id), type: type, at: at,

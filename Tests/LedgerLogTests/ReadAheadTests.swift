@@ -21,6 +21,21 @@ import Testing
         }
     }
 
+    /// The same through `forEachBatch` and `BatchRecords.forEach` (the replay's inlined loop).
+    private func readBatches(_ reader: LogReader, from: UInt64, through: UInt64,
+                             readingAhead: Bool) -> (records: [LogRecord], error: String?) {
+        var records: [LogRecord] = []
+        do {
+            try reader.forEachBatch(from: from, through: through, readingAhead: readingAhead) { batch in
+                #expect(batch.positions.upperBound >= from && batch.positions.lowerBound <= through)
+                try batch.forEach(from: from, through: through) { records.append($0.materialize()) }
+            }
+            return (records, nil)
+        } catch {
+            return (records, "\(error)")
+        }
+    }
+
     /// 600 records in batches of 7 over several segments: far more batches than the ring's
     /// slots, ranges starting and ending inside batches and segments.
     @Test func givesTheSameRecordsAsOneThread() throws {
@@ -39,6 +54,10 @@ import Testing
             #expect(two.records == one.records, "range \(from)...\(through)")
             let expected = from > 600 ? [] : (from...min(through, 600)).map { sampleLogRecord($0) }
             #expect(two.records == expected, "range \(from)...\(through)")
+            for readingAhead in [false, true] {
+                let batches = readBatches(reader, from: from, through: through, readingAhead: readingAhead)
+                #expect(batches.error == nil && batches.records == expected, "batches, range \(from)...\(through)")
+            }
         }
     }
 
@@ -81,5 +100,50 @@ import Testing
         #expect(two.error == one.error)
         #expect(two.records == one.records)
         #expect(two.records.count == Int(damaged.firstPosition) - 1)
+        for readingAhead in [false, true] {
+            let batches = readBatches(reader, from: 1, through: .max, readingAhead: readingAhead)
+            #expect(batches.error == one.error && batches.records == one.records)
+        }
+    }
+
+    /// A batch whose frame is sound (valid zstd, checksums, size) but whose records' framing
+    /// is not (a length varint made to overrun): every way of reading hands out the records
+    /// before it and throws the same error, naming the batch's file, offset and the record.
+    @Test func badRecordFramingFailsTheSameWayInEveryReading() throws {
+        let directory = TemporaryDirectory("read-ahead-framing")
+        defer { directory.remove() }
+        let writer = try openWriter(directory: directory.path, options: fastOptions(batchRecordsMax: 10), create: true)
+        try appendSamples(writer, flushes: 1, recordsPerFlush: 100)
+        writer.close()
+        let segment = try segmentPaths(directory.path)[0]
+        let damaged = try batchLayout(segment)[4]
+        var bytes = try readFile(segment)
+        let start = Int(damaged.offset)
+        var metadata = try bytes.withUnsafeBytes {
+            try BatchMetadata.decode(UnsafeRawBufferPointer(rebasing: $0[start..<(start + BatchMetadata.byteCount)])).get()
+        }
+        var content = try decompressWithCLI(Array(bytes[(start + BatchMetadata.byteCount)..<(start + Int(damaged.bytes))]))
+        // The first record's tenant length (right after the 24-byte batch header) becomes the
+        // varint FF 7F: 16,383 bytes, over the 1,024-byte limit of a tenant.
+        #expect(content[BatchHeader.byteCount] < 0x80)
+        content.replaceSubrange(BatchHeader.byteCount...BatchHeader.byteCount, with: [0xFF, 0x7F])
+        metadata.uncompressedBytes += 1
+        let frame = try compressWithCLI(content)
+        metadata.frameBytes = UInt32(frame.count)
+        metadata.frameChecksum = CRC32C.checksum(frame)
+        var header = [UInt8](repeating: 0, count: BatchMetadata.byteCount)
+        header.withUnsafeMutableBytes { metadata.encode(at: $0.baseAddress!) }
+        bytes.replaceSubrange(start..<(start + Int(damaged.bytes)), with: header + frame)
+        try writeFile(segment, bytes)
+        let reader = try LogReader(directory: directory.path)
+        let one = read(reader, from: 1, through: .max, readingAhead: false)
+        #expect(one.records.count == 40)
+        #expect(one.error?.contains("record 0 of the batch: tenant length 16383 exceeds the limit of 1024") == true,
+                "\(one.error ?? "no error")")
+        #expect(read(reader, from: 1, through: .max, readingAhead: true) == one)
+        for readingAhead in [false, true] {
+            #expect(readBatches(reader, from: 1, through: .max, readingAhead: readingAhead) == one)
+            #expect(readBatches(reader, from: 41, through: 45, readingAhead: readingAhead).error == one.error)
+        }
     }
 }
