@@ -35,24 +35,10 @@ struct BalanceTable: Sendable {
 
         @inline(__always)
         mutating func apply(_ movement: BalanceMovement) {
-            switch movement {
-            case .approval(let feeCents):
-                pendingCents += feeCents
-                totalEarnedCents += feeCents
-            case .completion(let feeCents):
-                pendingCents -= feeCents
-                availableCents += feeCents
-            case .bonus(let amountCents):
-                availableCents += amountCents
-                totalEarnedCents += amountCents
-            case .fine(let amountCents):
-                availableCents -= amountCents
-            case .payout(let amountCents):
-                availableCents -= amountCents
-            case .fixedPay(let amountCents):
-                availableCents += amountCents
-                totalEarnedCents += amountCents
-            }
+            let change = movement.change
+            availableCents += change.available
+            pendingCents += change.pending
+            totalEarnedCents += change.totalEarned
         }
     }
 

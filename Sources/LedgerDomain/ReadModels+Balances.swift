@@ -22,24 +22,10 @@ public struct WorkerBalance: Sendable, Hashable {
     /// Applies one money movement of this worker.
     @inlinable
     public mutating func apply(_ movement: BalanceMovement) {
-        switch movement {
-        case .approval(let feeCents):
-            pendingCents += feeCents
-            totalEarnedCents += feeCents
-        case .completion(let feeCents):
-            pendingCents -= feeCents
-            availableCents += feeCents
-        case .bonus(let amountCents):
-            availableCents += amountCents
-            totalEarnedCents += amountCents
-        case .fine(let amountCents):
-            availableCents -= amountCents
-        case .payout(let amountCents):
-            availableCents -= amountCents
-        case .fixedPay(let amountCents):
-            availableCents += amountCents
-            totalEarnedCents += amountCents
-        }
+        let change = movement.change
+        availableCents += change.available
+        pendingCents += change.pending
+        totalEarnedCents += change.totalEarned
     }
 }
 
@@ -57,6 +43,20 @@ public enum BalanceMovement: Sendable, Hashable {
     case payout(amountCents: Int64)
     /// `invoice.issued`: the frozen fixed pay is credited to available.
     case fixedPay(amountCents: Int64)
+
+    /// What the movement adds to a worker's available, pending and total earned cents (the
+    /// one definition of the balance rules, for `WorkerBalance` and the replay's table alike).
+    @inlinable
+    public var change: (available: Int64, pending: Int64, totalEarned: Int64) {
+        switch self {
+        case .approval(let feeCents): (0, feeCents, feeCents)
+        case .completion(let feeCents): (feeCents, -feeCents, 0)
+        case .bonus(let amountCents): (amountCents, 0, amountCents)
+        case .fine(let amountCents): (-amountCents, 0, 0)
+        case .payout(let amountCents): (-amountCents, 0, 0)
+        case .fixedPay(let amountCents): (amountCents, 0, amountCents)
+        }
+    }
 
     /// The amount moved, in cents; a movement of 0 moves no money and creates no balance.
     @inlinable
