@@ -95,12 +95,12 @@ public struct BalanceFold: Sendable {
 
     /// Every balance of `tenant`, sorted by worker id.
     public func balances(tenant: Name) -> [WorkerBalance] {
-        table.tenants.indices.filter { table.tenants[$0] == tenant }.map { table.balance(at: $0) }.sorted { $0.worker < $1.worker }
+        tenant.withUTF8Bytes { table.balances(ofTenant: $0) }.sorted { $0.worker < $1.worker }
     }
 
     /// The tenants with at least one balance, sorted.
     public var tenants: [Name] {
-        Set(table.tenants).sorted()
+        table.tenantNames.sorted()
     }
 
     /// The number of (tenant, worker) balances.

@@ -3,15 +3,15 @@ import LedgerLog
 /// balances-only replay: a lookup hashes and compares raw UTF-8 bytes, so a replay that reads
 /// the worker id straight out of a log record never builds a `String` for it.
 ///
-/// A tenant is first numbered (a small table of its own, which stays in the L1 cache: a ledger
-/// has few tenants); then (tenant number, worker) is looked up in the slots, each of which
+/// A tenant is first numbered (a `ScopedKeyTable` of its own, which stays in the L1 cache: a
+/// ledger has few tenants); then (tenant number, worker) is looked up in the slots, each of which
 /// holds its key's first 16 worker bytes and the balance's three amounts in place. So a lookup
 /// that finds its key reads one slot (64 bytes), not a slot, a key record, the key's bytes and
 /// a balance in four arrays, which for the 15,242 balances of the benchmark history (over 1 MB)
 /// were mostly cache misses (the one-thread balances replay of 1M events: about 137 -> 123 ms).
 /// Worker ids longer than 16 bytes keep the rest in one byte array, compared only when
 /// everything else matched. Nothing is allocated per lookup; a new (tenant, worker) adds
-/// an entry (and its names), and the slots double when half full.
+/// an entry (and its worker's name; a new tenant its name), and the slots double when half full.
 ///
 /// Hashing mixes the key's words with `KeyedHash`'s process secret (longer ids go through
 /// `KeyedHash` itself), so crafted ids cannot make collisions on purpose; a collision costs a
@@ -27,7 +27,7 @@ struct BalanceTable: Sendable {
         /// Where bytes 16... of a longer worker id start in `tailBytes`.
         var tailOffset: UInt32 = 0
         var workerByteCount: Int32 = 0
-        /// The entry's index in `entrySlots`, `tenants` and `workers` (insertion order).
+        /// The entry's index in `entrySlots` and `workers` (insertion order).
         var entry: Int32 = 0
         var availableCents: Int64 = 0
         var pendingCents: Int64 = 0
@@ -53,10 +53,12 @@ struct BalanceTable: Sendable {
     private var tailBytes: [UInt8] = []
     /// The slot of each entry, in insertion order (moved when the slots grow).
     private var entrySlots: [Int32] = []
-    /// The tenant and worker of each entry, parallel to `entrySlots`.
-    private(set) var tenants: [Name] = []
+    /// The worker of each entry, parallel to `entrySlots`.
     private var workers: [Name] = []
-    private var tenantTable = TenantNumbers()
+    /// Numbers tenants (number = index + 1, so that 0 marks an empty slot).
+    private var tenantNumbers = ScopedKeyTable()
+    /// The tenants with at least one balance, by number - 1.
+    private(set) var tenantNames: [Name] = []
 
     var count: Int { entrySlots.count }
 
@@ -67,10 +69,25 @@ struct BalanceTable: Sendable {
                              pendingCents: slot.pendingCents, totalEarnedCents: slot.totalEarnedCents)
     }
 
+    /// The balances of `tenant`, in insertion order.
+    func balances(ofTenant tenant: UnsafeRawBufferPointer) -> [WorkerBalance] {
+        guard let index = tenantNumbers.find(scope: 0, tenant) else { return [] }
+        let number = UInt32(index) + 1
+        return entrySlots.indices.filter { slots[Int(entrySlots[$0])].tenant == number }.map { balance(at: $0) }
+    }
+
+    /// The number of `tenant`, numbered (and its name kept) when new.
+    @inline(__always)
+    private mutating func number(of tenant: UnsafeRawBufferPointer) -> UInt32 {
+        let (index, isNew) = tenantNumbers.findOrInsert(scope: 0, tenant)
+        if isNew { tenantNames.append(Name(String(decoding: tenant, as: UTF8.self))) }
+        return UInt32(index) + 1
+    }
+
     /// The entry index of (tenant, worker), or nil.
     func index(tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer) -> Int? {
-        guard let number = tenantTable.number(of: tenant, hasher: hasher) else { return nil }
-        let key = Key(tenant: number, worker: worker, hasher: hasher)
+        guard let index = tenantNumbers.find(scope: 0, tenant) else { return nil }
+        let key = Key(tenant: UInt32(index) + 1, worker: worker, hasher: hasher)
         switch probe(key, worker: worker) {
         case .found(let slot): return Int(slots[slot].entry)
         case .empty: return nil
@@ -80,13 +97,13 @@ struct BalanceTable: Sendable {
     /// Applies `movement` to the balance of (tenant, worker), creating it when new.
     @inline(__always)
     mutating func apply(_ movement: BalanceMovement, tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer) {
-        let number = tenantTable.numbering(tenant, hasher: hasher)
+        let number = number(of: tenant)
         let key = Key(tenant: number, worker: worker, hasher: hasher)
         switch probe(key, worker: worker) {
         case .found(let slot):
             slots[slot].apply(movement)
         case .empty(let slot):
-            let placed = insert(key, slot: slot, tenant: tenant, worker: worker)
+            let placed = insert(key, slot: slot, worker: worker)
             slots[placed].apply(movement)
         }
     }
@@ -96,12 +113,12 @@ struct BalanceTable: Sendable {
     mutating func insert(_ balance: WorkerBalance, tenant: Name) {
         tenant.withUTF8Bytes { tenantBytes in
             balance.worker.withUTF8Bytes { worker in
-                let number = tenantTable.numbering(tenantBytes, hasher: hasher)
+                let number = number(of: tenantBytes)
                 let key = Key(tenant: number, worker: worker, hasher: hasher)
                 guard case .empty(let slot) = probe(key, worker: worker) else {
                     preconditionFailure("balance of \(balance.worker) inserted twice")
                 }
-                let placed = insert(key, slot: slot, tenant: tenantBytes, worker: worker)
+                let placed = insert(key, slot: slot, worker: worker)
                 slots[placed].availableCents = balance.availableCents
                 slots[placed].pendingCents = balance.pendingCents
                 slots[placed].totalEarnedCents = balance.totalEarnedCents
@@ -131,31 +148,10 @@ struct BalanceTable: Sendable {
             hash = state
         }
 
-        /// The first 16 bytes of `bytes`, zero-padded, as two little-endian words: whole
-        /// words where there are 8 bytes, else overlapping loads shifted into place.
+        /// The first 16 bytes of `bytes`, zero-padded, as two little-endian words.
         @inline(__always)
         static func words(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
-            let count = bytes.count
-            guard let base = bytes.baseAddress, count > 0 else { return (0, 0) }
-            if count >= 16 {
-                return (UInt64(littleEndian: base.loadUnaligned(as: UInt64.self)), UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-            }
-            if count >= 8 {
-                let head = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
-                // Bytes count-8..<count; the first 16-count of them are head's again.
-                let last = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
-                return (head, last >> UInt64(8 * (16 - count)))
-            }
-            if count >= 4 {
-                let low = UInt64(UInt32(littleEndian: base.loadUnaligned(as: UInt32.self)))
-                let last = UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
-                return (low | (last >> UInt64(8 * (8 - count))) << 32, 0)
-            }
-            var word: UInt64 = 0
-            for index in 0..<count {
-                word |= UInt64(base.load(fromByteOffset: index, as: UInt8.self)) << UInt64(8 * index)
-            }
-            return (word, 0)
+            (KeyedHash.word(bytes, at: 0), KeyedHash.word(bytes, at: 8))
         }
     }
 
@@ -194,7 +190,7 @@ struct BalanceTable: Sendable {
     }
 
     /// Places a new entry in the empty slot `slot`; returns its slot (after any growth).
-    private mutating func insert(_ key: Key, slot: Int, tenant: UnsafeRawBufferPointer, worker: UnsafeRawBufferPointer) -> Int {
+    private mutating func insert(_ key: Key, slot: Int, worker: UnsafeRawBufferPointer) -> Int {
         precondition(entrySlots.count < Self.entriesCountMax, "too many balances for one table")
         precondition(tailBytes.count <= Int(UInt32.max) - worker.count, "worker ids too long for one table")
         var placed = Slot()
@@ -210,7 +206,6 @@ struct BalanceTable: Sendable {
         }
         slots[slot] = placed
         entrySlots.append(Int32(slot))
-        tenants.append(Name(String(decoding: tenant, as: UTF8.self)))
         workers.append(Name(String(decoding: worker, as: UTF8.self)))
         guard entrySlots.count * 2 > slots.count else { return slot }
         grow()
@@ -229,78 +224,5 @@ struct BalanceTable: Sendable {
             entrySlots[entry] = Int32(index)
         }
         slots = grown
-    }
-}
-
-/// Numbers tenants 1, 2, ... by their bytes: a small open-addressing table (a ledger has few
-/// tenants, so it stays in the L1 cache).
-struct TenantNumbers: Sendable {
-    private var slots: [Int32] = Array(repeating: -1, count: 16)
-    private var hashes: [UInt64] = []
-    private var offsets: [Int] = [0]
-    private var bytes: [UInt8] = []
-
-    /// The number of `tenant`, or nil when it has none yet.
-    @inline(__always)
-    func number(of tenant: UnsafeRawBufferPointer, hasher: KeyedHash) -> UInt32? {
-        let hash = UInt64(bitPattern: Int64(hasher.hash(tenant)))
-        switch find(tenant, hash: hash) {
-        case .found(let index): return UInt32(index + 1)
-        case .empty: return nil
-        }
-    }
-
-    /// The number of `tenant`, numbering it when new.
-    @inline(__always)
-    mutating func numbering(_ tenant: UnsafeRawBufferPointer, hasher: KeyedHash) -> UInt32 {
-        let hash = UInt64(bitPattern: Int64(hasher.hash(tenant)))
-        switch find(tenant, hash: hash) {
-        case .found(let index): return UInt32(index + 1)
-        case .empty(let slot): return add(tenant, hash: hash, slot: slot)
-        }
-    }
-
-    private enum Found { case found(Int), empty(Int) }
-
-    @inline(__always)
-    private func find(_ tenant: UnsafeRawBufferPointer, hash: UInt64) -> Found {
-        slots.withUnsafeBufferPointer { slots in
-            hashes.withUnsafeBufferPointer { hashes in
-                let mask = slots.count - 1
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while true {
-                    let index = Int(slots[slot])
-                    if index < 0 { return .empty(slot) }
-                    if hashes[index] == hash && sameBytes(index, tenant) { return .found(index) }
-                    slot = (slot + 1) & mask
-                }
-            }
-        }
-    }
-
-    private func sameBytes(_ index: Int, _ tenant: UnsafeRawBufferPointer) -> Bool {
-        bytes.withUnsafeBytes { all in
-            Name.bytesEqual(UnsafeRawBufferPointer(rebasing: all[offsets[index]..<offsets[index + 1]]), tenant)
-        }
-    }
-
-    private mutating func add(_ tenant: UnsafeRawBufferPointer, hash: UInt64, slot: Int) -> UInt32 {
-        precondition(hashes.count < BalanceTable.entriesCountMax, "too many tenants for one table")
-        let index = hashes.count
-        hashes.append(hash)
-        bytes.append(contentsOf: tenant)
-        offsets.append(bytes.count)
-        slots[slot] = Int32(index)
-        if hashes.count * 2 > slots.count {
-            var grown = Array(repeating: Int32(-1), count: slots.count * 2)
-            let mask = grown.count - 1
-            for (index, hash) in hashes.enumerated() {
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while grown[slot] >= 0 { slot = (slot + 1) & mask }
-                grown[slot] = Int32(index)
-            }
-            slots = grown
-        }
-        return UInt32(index + 1)
     }
 }

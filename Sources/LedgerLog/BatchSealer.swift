@@ -49,7 +49,7 @@ final class BatchSealer {
         self.options = options
         threads = options.compressingThreadsForTesting ?? Self.compressingThreads
         var compressors: [ZstdCompressor] = []
-        for _ in 0..<threads { compressors.append(try ZstdCompressor(level: options.compressionLevel, compressesLiterals: options.compressesLiterals)) }
+        for _ in 0..<threads { compressors.append(try ZstdCompressor(options: options)) }
         self.compressors = compressors
         self.batchBuffers = (0..<threads).map { _ in ByteBuffer(capacity: 1 << 20) }
     }

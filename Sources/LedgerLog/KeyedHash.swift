@@ -39,6 +39,28 @@ public struct KeyedHash: Sendable {
         Self.mix(first ^ secret.0, second ^ secret.1) ^ Self.mix(tag ^ secret.1, secret.0 ^ Self.constant1)
     }
 
+    /// Bytes `start..<min(start + 8, bytes.count)` as a little-endian word, zero-padded, from
+    /// loads that stay inside `bytes`: where fewer than 8 remain, the last 8 (or 4) bytes
+    /// shifted down past the ones before `start`, rather than a byte at a time.
+    @inlinable @inline(__always)
+    public static func word(_ bytes: UnsafeRawBufferPointer, at start: Int) -> UInt64 {
+        let count = bytes.count
+        let rest = count - start
+        if rest >= 8 { return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+        if rest <= 0 { return 0 }
+        if count >= 8 {
+            return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) >> UInt64(8 * (8 - rest))
+        }
+        if start == 0 && count >= 4 {
+            let low = UInt64(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
+            let last = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            return low | (last >> UInt64(8 * (8 - count))) << 32
+        }
+        var word: UInt64 = 0
+        for index in start..<count { word |= UInt64(bytes[index]) << UInt64(8 * (index - start)) }
+        return word
+    }
+
     @inlinable @inline(__always)
     func absorb(_ state: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var state = state
@@ -50,23 +72,7 @@ public struct KeyedHash: Sendable {
             offset += 8
         }
         if offset < count {
-            // The last 1...7 bytes as a zero-padded little-endian word, from loads that stay
-            // inside the bytes: the last 8 (or 4) bytes shifted down past the ones already
-            // taken, rather than a byte at a time.
-            let rest = count - offset
-            let tail: UInt64
-            if count >= 8 {
-                let last = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
-                tail = last >> UInt64(8 * (8 - rest))
-            } else if count >= 4 {
-                let low = UInt64(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
-                let last = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
-                tail = low | (last >> UInt64(8 * (8 - count))) << 32
-            } else {
-                var word: UInt64 = 0
-                for index in 0..<count { word |= UInt64(bytes[index]) << UInt64(8 * index) }
-                tail = word
-            }
+            let tail = Self.word(bytes, at: offset)
             state = Self.mix(tail ^ secret.0, state ^ Self.constant1)
         }
         return state

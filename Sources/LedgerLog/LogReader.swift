@@ -95,7 +95,7 @@ public final class LogReader {
         guard through >= max(from, 1) else { return }
         let ring = ReadAheadRing(segments: try LedgerDirectory.segments(in: directory), from: max(from, 1), through: through)
         ring.start()
-        try ring.consume(with: scanner.decoder, body)
+        try ring.consume(body)
     }
 
     /// The batches holding positions in `from...through`, in order, each decompressed and

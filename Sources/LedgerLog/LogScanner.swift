@@ -256,34 +256,10 @@ final class BatchDecoder {
     }
 
     /// Decodes every record of a batch, checking the framing, and passes those in
-    /// `from...through` to `body`.
+    /// `from...through` to `body` (the loop of `BatchRecords.forEach`).
     func decodeRecords(_ content: UnsafeRawBufferPointer, metadata: BatchMetadata, file: String, offset: UInt64,
                        from: UInt64, through: UInt64, _ body: (RecordView) throws -> Void) throws {
-        try Self.decodeRecords(content, metadata: metadata, file: file, offset: offset, from: from, through: through, body)
-    }
-
-    /// `decodeRecords(_:metadata:file:offset:from:through:_:)`, which uses no state of the decoder.
-    static func decodeRecords(_ content: UnsafeRawBufferPointer, metadata: BatchMetadata, file: String, offset: UInt64,
-                              from: UInt64, through: UInt64, _ body: (RecordView) throws -> Void) throws {
-        let base = content.baseAddress!
-        let end = content.count
-        var cursor = BatchHeader.byteCount
-        var position = metadata.firstPosition
-        var at = BatchHeader.baseAt(content)
-        let last = metadata.lastPosition
-        while position <= last {
-            var problem: String? = nil
-            guard let view = RecordCodec.decode(base, &cursor, end: end, position: position, previousAt: &at,
-                                                problem: &problem) else {
-                throw LogError.corrupt(file: file, offset: offset, position: position,
-                                       reason: "record \(position - metadata.firstPosition) of the batch: \(problem ?? "bad framing")")
-            }
-            if position >= from && position <= through { try body(view) }
-            position += 1
-        }
-        guard cursor == end else {
-            throw LogError.corrupt(file: file, offset: offset, position: metadata.firstPosition,
-                                   reason: "\(end - cursor) bytes follow the batch's last record")
-        }
+        try BatchRecords(content: content, metadata: metadata, file: file, offset: offset)
+            .forEach(from: from, through: through, body)
     }
 }

@@ -33,8 +33,7 @@ public final class PendingSealer: @unchecked Sendable {
     }
 
     private let records: StagedRecords
-    private let level: Int32
-    private let compressesLiterals: Bool
+    private let options: LogOptions
     private var batches: [Batch] = []
     /// How many batches the parts are cut into.
     var batchCount: Int { batches.count }
@@ -59,8 +58,7 @@ public final class PendingSealer: @unchecked Sendable {
     /// flushed alone) as `options` cuts them.
     public init(pending: PendingRecords, parts: [Range<Int>], options: LogOptions) throws(LogError) {
         records = pending.records
-        level = options.compressionLevel
-        compressesLiterals = options.compressesLiterals
+        self.options = options
         var ends: [Int] = []
         var offset = 0
         for part in parts {
@@ -76,7 +74,7 @@ public final class PendingSealer: @unchecked Sendable {
         frameMemoryBytes = max(offset, 1)
         frameMemory = UnsafeMutableRawPointer.allocate(byteCount: frameMemoryBytes, alignment: 16)
         isDone = Array(repeating: false, count: batches.count)
-        callerCompressor = try ZstdCompressor(level: options.compressionLevel, compressesLiterals: options.compressesLiterals)
+        callerCompressor = try ZstdCompressor(options: options)
     }
 
     deinit { frameMemory.deallocate() }
@@ -87,7 +85,7 @@ public final class PendingSealer: @unchecked Sendable {
     public func help() {
         let compressor: ZstdCompressor
         do throws(LogError) {
-            compressor = try ZstdCompressor(level: level, compressesLiterals: compressesLiterals)
+            compressor = try ZstdCompressor(options: options)
         } catch {
             lock.lock()
             failure = failure ?? error

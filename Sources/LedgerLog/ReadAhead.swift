@@ -96,11 +96,8 @@ final class ReadAheadRing: @unchecked Sendable {
     /// to `body`; then throws what the reading thread met, if anything (after the records of
     /// every batch before it, as a one-thread scan does). Stops the reading thread and waits
     /// for it before returning or throwing, whatever `body` throws.
-    func consume(with decoder: BatchDecoder, _ body: (RecordView) throws -> Void) throws {
-        try consumeBatches { batch in
-            try decoder.decodeRecords(UnsafeRawBufferPointer(start: batch.base, count: batch.count), metadata: batch.metadata,
-                                      file: batch.file, offset: batch.offset, from: from, through: through, body)
-        }
+    func consume(_ body: (RecordView) throws -> Void) throws {
+        try consumeBatches { try $0.forEach(from: from, through: through, body) }
     }
 
     /// The calling thread: passes each batch read ahead to `body`, in order (its bytes valid

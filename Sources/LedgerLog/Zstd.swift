@@ -29,6 +29,11 @@ final class ZstdCompressor {
         }
     }
 
+    /// A context for a log's batches, as `options` set them.
+    convenience init(options: LogOptions) throws(LogError) {
+        try self.init(level: options.compressionLevel, compressesLiterals: options.compressesLiterals)
+    }
+
     deinit { ZSTD_freeCCtx(context) }
 
     /// Worst-case compressed size of `sourceBytes` bytes.
