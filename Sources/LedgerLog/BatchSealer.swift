@@ -10,6 +10,9 @@ struct FlushResult {
     var head: LogHead
     var batches: [BatchLocation] = []
     var createdSegments: [SegmentEntry] = []
+    /// Wall-clock nanoseconds spent in fdatasync/fsync calls (the rest of the flush is
+    /// cutting, hashing, compressing and writing).
+    var syncNanoseconds: UInt64 = 0
 }
 
 /// The flush leader's machinery: cuts staged records into batches, hashes, compresses,
@@ -116,7 +119,11 @@ final class BatchSealer {
                         }
                         // The old segment must be durable before a newer one exists, or a crash
                         // could leave a torn batch in a segment that is no longer the last.
-                        if segmentDirty && options.synchronous { try current.synchronizeData() }
+                        if segmentDirty && options.synchronous {
+                            let began = ConditionLock.monotonicNanoseconds()
+                            try current.synchronizeData()
+                            result.syncNanoseconds &+= ConditionLock.monotonicNanoseconds() &- began
+                        }
                         current.close()
                     }
                     let path = LedgerDirectory.path(directory, LedgerDirectory.segmentName(firstPosition: firstPosition))
@@ -149,9 +156,11 @@ final class BatchSealer {
             segmentDirty = true
         }
         segmentSize = writeStart
-        if options.synchronous {
+        if options.synchronous && (segmentDirty || directoryDirty) {
+            let began = ConditionLock.monotonicNanoseconds()
             if segmentDirty { try segment!.synchronizeData() }
             if directoryDirty { try FileSystem.synchronizeDirectory(directory) }
+            result.syncNanoseconds &+= ConditionLock.monotonicNanoseconds() &- began
         }
         result.head = LogHead(position: records.lastPosition, chainHash: chain)
         return result

@@ -89,6 +89,7 @@ public final class LogWriter: @unchecked Sendable {
     private var segments: [SegmentEntry]
     private var syncs: UInt64 = 0
     private var flushNanoseconds: UInt64 = 0
+    private var syncNanoseconds: UInt64 = 0
 
     // Owned by the flush leader (one flush at a time).
     let sealer: BatchSealer
@@ -225,6 +226,10 @@ public final class LogWriter: @unchecked Sendable {
     /// Wall-clock nanoseconds spent inside flushes (encode, compress, write, fdatasync) since
     /// open: compared with elapsed time, how busy group commit keeps the disk.
     public var flushingNanoseconds: UInt64 { state.withLock { flushNanoseconds } }
+
+    /// The part of `flushingNanoseconds` spent waiting for fdatasync (and the directory's
+    /// fsync when a flush created a segment): the disk's own share of a commit.
+    public var syncingNanoseconds: UInt64 { state.withLock { syncNanoseconds } }
 
     /// Bytes the idempotency index occupies (for memory accounting).
     public var indexBytes: Int { state.withLock { index.bytes } }
@@ -450,7 +455,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Throws `poisoned` (a flush failed: its I/O error is in the reason) or `closed`.
     public func waitUntilDurable(through position: UInt64) async throws(LogError) {
         do {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            let handedOver = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ResumeHandOver, any Error>) in
                 state.lock()
                 precondition(position <= lastStaged, "position \(position) was never staged (last staged: \(lastStaged))")
                 if let error = unusableError {
@@ -459,7 +464,7 @@ public final class LogWriter: @unchecked Sendable {
                 }
                 if durable.position >= position {
                     state.unlock()
-                    return continuation.resume()
+                    return continuation.resume(returning: ResumeHandOver())
                 }
                 asyncWaiters.append(AsyncDurabilityWaiter(position: position, continuation: continuation))
                 wakeGathererIfComplete()
@@ -473,6 +478,7 @@ public final class LogWriter: @unchecked Sendable {
                 state.unlock()
                 if let start { Self.startThread { self.runFlusher(start) } }
             }
+            handedOver.resumeAll()
         } catch let error as LogError {
             throw error
         } catch {
@@ -633,6 +639,7 @@ public final class LogWriter: @unchecked Sendable {
             stagedBytes -= flushing.bytes.count
             flushing.removeAll(nextPosition: flushed.head.position + 1, baseAt: 0)
             syncs += 1
+            syncNanoseconds &+= flushed.syncNanoseconds
         case .failure(let error):
             poison = .poisoned(reason: error.description)
             throw error
@@ -654,8 +661,15 @@ public final class LogWriter: @unchecked Sendable {
         swap(&resuming, &toResume)
         state.unlock()
         for waiter in signalling { waiter.signal() }
+        if resuming.isEmpty { return }
+        if resuming.allSatisfy({ $0.error == nil }) {
+            // Made durable: the first task resumes the others (ResumeHandOver), so that this
+            // thread, the flush thread most often, goes on to the next flush at once.
+            resuming[0].waiter.continuation.resume(returning: ResumeHandOver(resuming, from: 1))
+            return
+        }
         for (waiter, error) in resuming {
-            if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
+            if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume(returning: ResumeHandOver()) }
         }
     }
 
@@ -688,7 +702,33 @@ public final class LogWriter: @unchecked Sendable {
 /// A task suspended in the async `waitUntilDurable`, and the position it waits for.
 struct AsyncDurabilityWaiter {
     let position: UInt64
-    let continuation: UnsafeContinuation<Void, any Error>
+    let continuation: UnsafeContinuation<ResumeHandOver, any Error>
+}
+
+/// What a task resumed from the async `waitUntilDurable` resumes in turn: the other tasks
+/// the same flush made durable. A flush covers tens of tasks under group commit, and
+/// resuming them takes microseconds (a continuation each, the first wakes a thread of the
+/// cooperative pool): the flush thread resumes one, which resumes the rest on the pool
+/// while the flush thread writes and syncs the next batch.
+struct ResumeHandOver {
+    private let waiters: [(waiter: AsyncDurabilityWaiter, error: LogError?)]
+    private let first: Int
+
+    /// Nothing to resume.
+    init() {
+        waiters = []
+        first = 0
+    }
+
+    /// `waiters[first...]`, every one of them made durable (no error).
+    init(_ waiters: [(waiter: AsyncDurabilityWaiter, error: LogError?)], from first: Int) {
+        self.waiters = waiters
+        self.first = first
+    }
+
+    func resumeAll() {
+        for index in first..<waiters.count { waiters[index].waiter.continuation.resume(returning: ResumeHandOver()) }
+    }
 }
 
 /// One sleeping caller of `waitUntilDurable`: its position and its own condition variable

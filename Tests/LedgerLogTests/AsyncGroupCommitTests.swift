@@ -19,17 +19,19 @@ import Testing
         let tasks = 64
         let appendsPerTask = 10
         let collector = Collector()
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<tasks {
-                group.addTask {
-                    for _ in 0..<appendsPerTask {
-                        do {
-                            let position = try Self.stageNext(writer, collector)
-                            try await writer.waitUntilDurable(through: position)
-                            if writer.durableHead.position < position { collector.fail("\(position) not durable on return") }
-                            collector.add(position)
-                        } catch {
-                            collector.fail("\(error)")
+        await failingIfStalled("tasks awaiting durability") {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<tasks {
+                    group.addTask {
+                        for _ in 0..<appendsPerTask {
+                            do {
+                                let position = try Self.stageNext(writer, collector)
+                                try await writer.waitUntilDurable(through: position)
+                                if writer.durableHead.position < position { collector.fail("\(position) not durable on return") }
+                                collector.add(position)
+                            } catch {
+                                collector.fail("\(error)")
+                            }
                         }
                     }
                 }
@@ -39,9 +41,26 @@ import Testing
         #expect(collector.failures.isEmpty, "\(collector.failures)")
         #expect(collector.all.sorted() == Array(1...UInt64(appends)))
         #expect(writer.syncCount < UInt64(appends) / 2, "tasks share syncs (\(writer.syncCount) for \(appends) appends)")
+        // The fdatasyncs' share of the flushes is measured, and is a part of them.
+        #expect(writer.syncingNanoseconds > 0)
+        #expect(writer.syncingNanoseconds <= writer.flushingNanoseconds)
         writer.close()
         #expect(try checkSamples(directory.path) == UInt64(appends))
         #expect(try LogReader(directory: directory.path).verify().isValid)
+    }
+
+    /// Without fdatasync (`synchronous: false`) no time is counted as syncing, though
+    /// flushes still take time.
+    @Test func noSyncTimeWithoutSyncs() async throws {
+        let directory = TemporaryDirectory("async-no-syncs")
+        defer { directory.remove() }
+        let writer = try openWriter(directory: directory.path, options: LogOptions(synchronous: false), create: true)
+        let collector = Collector()
+        for _ in 0..<20 { try await writer.waitUntilDurable(through: try Self.stageNext(writer, collector)) }
+        #expect(writer.syncCount == 20)
+        #expect(writer.flushingNanoseconds > 0)
+        #expect(writer.syncingNanoseconds == 0)
+        writer.close()
     }
 
     /// Blocking threads and tasks wait on the same writer at once: whoever flushes covers
@@ -68,15 +87,17 @@ import Testing
                 collector.add(0)
             }
             threads.start()
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<16 {
-                    group.addTask {
-                        for _ in 0..<25 {
-                            do {
-                                let position = try Self.stageNext(writer, collector)
-                                try await writer.waitUntilDurable(through: position)
-                                collector.add(position)
-                            } catch { collector.fail("\(error)") }
+            await failingIfStalled("tasks awaiting durability") {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask {
+                            for _ in 0..<25 {
+                                do {
+                                    let position = try Self.stageNext(writer, collector)
+                                    try await writer.waitUntilDurable(through: position)
+                                    collector.add(position)
+                                } catch { collector.fail("\(error)") }
+                            }
                         }
                     }
                 }
@@ -221,24 +242,26 @@ import Testing
                 collector.add(0)
             }
             threads.start()
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<32 {
-                    group.addTask {
-                        while true {
-                            do {
-                                let position = try Self.stageNext(writer, collector)
-                                try await writer.waitUntilDurable(through: position)
-                                collector.add(position)
-                            } catch {
-                                if "\(error)" != "\(LogError.closed)" { collector.fail("task: \(error)") }
-                                return
+            await failingIfStalled("tasks awaiting durability") {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<32 {
+                        group.addTask {
+                            while true {
+                                do {
+                                    let position = try Self.stageNext(writer, collector)
+                                    try await writer.waitUntilDurable(through: position)
+                                    collector.add(position)
+                                } catch {
+                                    if "\(error)" != "\(LogError.closed)" { collector.fail("task: \(error)") }
+                                    return
+                                }
                             }
                         }
                     }
-                }
-                group.addTask {
-                    try? await Task.sleep(nanoseconds: 100_000_000)
-                    writer.close()
+                    group.addTask {
+                        try? await Task.sleep(nanoseconds: 100_000_000)
+                        writer.close()
+                    }
                 }
             }
             while !collector.all.contains(0) { try await Task.sleep(nanoseconds: 1_000_000) }

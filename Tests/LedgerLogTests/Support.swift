@@ -123,3 +123,16 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { try file.write($0, at: 0) }
     file.close()
 }
+
+/// Runs `body`, ending the test process with a message if it has not returned after
+/// `seconds`. For tests whose failure is a task never resumed: such a task ignores
+/// cancellation, so the suite's time limit alone would leave the run hanging (until CI's
+/// own limit) instead of failing.
+func failingIfStalled<T>(after seconds: Int = 60, _ what: String, _ body: () async throws -> T) async rethrows -> T {
+    let watchdog = DispatchWorkItem {
+        fatalError("stalled for \(seconds) s: \(what) (a waiter was never resumed?)")
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds), execute: watchdog)
+    defer { watchdog.cancel() }
+    return try await body()
+}

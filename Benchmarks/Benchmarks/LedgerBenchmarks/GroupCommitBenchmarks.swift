@@ -20,7 +20,7 @@ func registerGroupCommitBenchmarks() {
             shape.name,
             configuration: .init(
                 metrics: [.wallClock, .throughput, CustomMetrics.latencyP50, CustomMetrics.latencyP99, CustomMetrics.syncs,
-                          CustomMetrics.flushBusy],
+                          CustomMetrics.flushBusy, CustomMetrics.syncBusy],
                 warmupIterations: 1, scalingFactor: .kilo, maxDuration: .seconds(appenders == 1 ? 20 : 10),
                 maxIterations: appenders == 1 ? 8 : 30)
         ) { benchmark in
@@ -32,6 +32,7 @@ func registerGroupCommitBenchmarks() {
             let after = run.writer.commitStatistics
             let syncs = max(after.syncs - before.syncs, 1)
             benchmark.measurement(CustomMetrics.flushBusy, Int((after.flushingNanoseconds - before.flushingNanoseconds) * 100 / max(elapsed, 1)))
+            benchmark.measurement(CustomMetrics.syncBusy, Int((after.syncingNanoseconds - before.syncingNanoseconds) * 100 / max(elapsed, 1)))
             let sorted = latencies.sorted()
             benchmark.measurement(CustomMetrics.latencyP50, Int(percentile(sorted, 0.50) / 1_000))
             benchmark.measurement(CustomMetrics.latencyP99, Int(percentile(sorted, 0.99) / 1_000))

@@ -13,6 +13,7 @@ enum CustomMetrics {
     static let residentBytesPerEvent = BenchmarkMetric.custom("resident bytes per event", polarity: .prefersSmaller, useScalingFactor: false)
     static let syncs = BenchmarkMetric.custom("events per batch (commit group)", polarity: .prefersLarger, useScalingFactor: false)
     static let flushBusy = BenchmarkMetric.custom("disk busy flushing (% of wall clock)", polarity: .prefersLarger, useScalingFactor: false)
+    static let syncBusy = BenchmarkMetric.custom("in fdatasync (% of wall clock)", polarity: .prefersLarger, useScalingFactor: false)
 }
 
 /// Replay, import, append and verify of the ledger itself.
