@@ -120,9 +120,7 @@ final class BatchSealer {
                         // The old segment must be durable before a newer one exists, or a crash
                         // could leave a torn batch in a segment that is no longer the last.
                         if segmentDirty && options.synchronous {
-                            let began = ConditionLock.monotonicNanoseconds()
-                            try current.synchronizeData()
-                            result.syncNanoseconds &+= ConditionLock.monotonicNanoseconds() &- began
+                            try Self.timed(&result) { () throws(LogError) in try current.synchronizeData() }
                         }
                         current.close()
                     }
@@ -156,14 +154,19 @@ final class BatchSealer {
             segmentDirty = true
         }
         segmentSize = writeStart
-        if options.synchronous && (segmentDirty || directoryDirty) {
-            let began = ConditionLock.monotonicNanoseconds()
-            if segmentDirty { try segment!.synchronizeData() }
-            if directoryDirty { try FileSystem.synchronizeDirectory(directory) }
-            result.syncNanoseconds &+= ConditionLock.monotonicNanoseconds() &- began
+        if options.synchronous {
+            if segmentDirty { try Self.timed(&result) { () throws(LogError) in try segment!.synchronizeData() } }
+            if directoryDirty { try Self.timed(&result) { () throws(LogError) in try FileSystem.synchronizeDirectory(directory) } }
         }
         result.head = LogHead(position: records.lastPosition, chainHash: chain)
         return result
+    }
+
+    /// Runs a sync, adding its wall-clock time to the flush's `syncNanoseconds`.
+    private static func timed(_ result: inout FlushResult, _ sync: () throws(LogError) -> Void) throws(LogError) {
+        let began = ConditionLock.monotonicNanoseconds()
+        try sync()
+        result.syncNanoseconds &+= ConditionLock.monotonicNanoseconds() &- began
     }
 
     /// One batch of a flush: which staged records, and its uncompressed size (header included).

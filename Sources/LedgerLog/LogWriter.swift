@@ -81,7 +81,7 @@ public final class LogWriter: @unchecked Sendable {
     /// (`unlockAndSignal`): a thread signalled while the lock is held only wakes to block on it.
     @exclusivity(unchecked) private var wokenToSignal: [DurabilityWaiter] = []
     /// Async waiters to resume once the lock is released, with the error if any.
-    @exclusivity(unchecked) private var toResume: [(waiter: AsyncDurabilityWaiter, error: LogError?)] = []
+    @exclusivity(unchecked) private var toResume: [PendingResume] = []
     @exclusivity(unchecked) private var poison: LogError?
     @exclusivity(unchecked) private var isClosed = false
     @exclusivity(unchecked) private var index: IdempotencyIndex
@@ -657,7 +657,7 @@ public final class LogWriter: @unchecked Sendable {
         guard !wokenToSignal.isEmpty || !toResume.isEmpty else { return state.unlock() }
         var signalling: [DurabilityWaiter] = []
         swap(&signalling, &wokenToSignal)
-        var resuming: [(waiter: AsyncDurabilityWaiter, error: LogError?)] = []
+        var resuming: [PendingResume] = []
         swap(&resuming, &toResume)
         state.unlock()
         for waiter in signalling { waiter.signal() }
@@ -696,73 +696,5 @@ public final class LogWriter: @unchecked Sendable {
         if wasClosed { return }
         sealer.close()
         lockFile.close()
-    }
-}
-
-/// A task suspended in the async `waitUntilDurable`, and the position it waits for.
-struct AsyncDurabilityWaiter {
-    let position: UInt64
-    let continuation: UnsafeContinuation<ResumeHandOver, any Error>
-}
-
-/// What a task resumed from the async `waitUntilDurable` resumes in turn: the other tasks
-/// the same flush made durable. A flush covers tens of tasks under group commit, and
-/// resuming them takes microseconds (a continuation each, the first wakes a thread of the
-/// cooperative pool): the flush thread resumes one, which resumes the rest on the pool
-/// while the flush thread writes and syncs the next batch.
-struct ResumeHandOver {
-    private let waiters: [(waiter: AsyncDurabilityWaiter, error: LogError?)]
-    private let first: Int
-
-    /// Nothing to resume.
-    init() {
-        waiters = []
-        first = 0
-    }
-
-    /// `waiters[first...]`, every one of them made durable (no error).
-    init(_ waiters: [(waiter: AsyncDurabilityWaiter, error: LogError?)], from first: Int) {
-        self.waiters = waiters
-        self.first = first
-    }
-
-    func resumeAll() {
-        for index in first..<waiters.count { waiters[index].waiter.continuation.resume(returning: ResumeHandOver()) }
-    }
-}
-
-/// One sleeping caller of `waitUntilDurable`: its position and its own condition variable
-/// (used with the writer's `state` mutex). `woken` is set under that mutex.
-final class DurabilityWaiter {
-    let position: UInt64
-    let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    var woken = false
-
-    init(position: UInt64) {
-        self.position = position
-        // CLOCK_MONOTONIC: a gathering leader waits on it with a deadline of that clock.
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        let result = pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-        precondition(result == 0, "pthread_cond_init failed: \(result)")
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        condition.deallocate()
-    }
-
-    /// Marks it woken and signals it; the writer's `state` lock must be held.
-    func wake() {
-        woken = true
-        signal()
-    }
-
-    /// Signals its condition (with or without the lock: it rechecks `woken` under the lock).
-    func signal() {
-        let result = pthread_cond_signal(condition)
-        precondition(result == 0, "pthread_cond_signal failed: \(result)")
     }
 }
